@@ -1,0 +1,152 @@
+package credfile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrLongTerm is the sentinel that every *LongTermError unwraps to, so that
+// callers can test for it with errors.Is.
+var ErrLongTerm = errors.New("section holds long-term keys")
+
+// LongTermError reports an attempt to overwrite or remove a section that holds
+// long-term keys (an access key without a session token, or an AKIA key)
+// without Options.Force.
+type LongTermError struct {
+	Profile string
+	Op      string // "overwrite" or "remove"
+}
+
+func (e *LongTermError) Error() string {
+	op := e.Op
+	if op == "" {
+		op = "overwrite"
+	}
+	return fmt.Sprintf("profile %q holds long-term keys: refusing to %s it without force", e.Profile, op)
+}
+
+// Unwrap returns ErrLongTerm.
+func (e *LongTermError) Unwrap() error { return ErrLongTerm }
+
+// DuplicateSectionError reports that the target section appears more than
+// once. Which one the AWS tools read differs between them (botocore cannot
+// read the file at all), so credfile refuses to choose.
+type DuplicateSectionError struct {
+	Profile string
+	Lines   []int // 1-based lines of every header with that name
+}
+
+func (e *DuplicateSectionError) Error() string {
+	return fmt.Sprintf("profile %q appears %d times (lines %s); botocore cannot read such a file: merge the sections by hand",
+		e.Profile, len(e.Lines), joinInts(e.Lines))
+}
+
+// LockTimeoutError reports that another process held the lock for longer
+// than Options.LockTimeout.
+type LockTimeoutError struct {
+	LockPath string
+	Timeout  time.Duration
+}
+
+func (e *LockTimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %v waiting for the lock %s (another credswap may be running; if none is, the lock is held by a stuck process)",
+		e.Timeout, e.LockPath)
+}
+
+// NameError reports a profile name that cannot be written as a section
+// header that every AWS parser reads back as the same name. It is a usage
+// error.
+type NameError struct {
+	Name   string
+	Reason string
+}
+
+func (e *NameError) Error() string {
+	return fmt.Sprintf("invalid profile name %q: %s", e.Name, e.Reason)
+}
+
+// Usage reports that the error comes from the caller's input (exit status 2
+// in the CLI).
+func (e *NameError) Usage() bool { return true }
+
+// ValueError reports a key or value that credfile refuses to write. The value
+// itself is never included: it may be a secret.
+type ValueError struct {
+	Key    string
+	Reason string
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("cannot write key %q: %s", e.Key, e.Reason)
+}
+
+// Usage reports that the error comes from the caller's input.
+func (e *ValueError) Usage() bool { return true }
+
+// NotFoundError reports that a section to remove does not exist.
+type NotFoundError struct {
+	Profile string
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("profile %q not found", e.Profile)
+}
+
+// NotRegularError reports a credentials path that exists but is not a
+// regular file (a directory, a device, a FIFO, a socket).
+type NotRegularError struct {
+	Path string
+	Mode os.FileMode
+}
+
+func (e *NotRegularError) Error() string {
+	return fmt.Sprintf("%s is not a regular file (it is %s)", e.Path, describeMode(e.Mode))
+}
+
+// VerifyError reports that the edited content, parsed again before it was
+// committed, did not hold what was intended. Nothing was written.
+type VerifyError struct {
+	Reason string
+}
+
+func (e *VerifyError) Error() string {
+	return "refusing to write: the edited file would not read back as intended: " + e.Reason
+}
+
+func describeMode(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&os.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return "of mode " + m.String()
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}

@@ -1,0 +1,393 @@
+package credfile
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// This file holds credfile's own parser. It reads lines exactly as
+// aws-sdk-go-v2's shared config parser does (config/internal/ini in v1.33),
+// because that decides which lines belong to which key, and it records the
+// byte range of every line and section so that an edit can splice only the
+// lines it owns. Differences from the SDK are deliberate and few:
+//
+//   - a UTF-8 byte order mark is skipped (the SDK would lose the first
+//     section; credfile removes the mark on the next write);
+//   - the "\r" of a CRLF line ending is not kept in continuation values.
+
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// A File is a parsed credentials file. It is an immutable snapshot: edits go
+// through a Tx and produce new bytes, never a changed File.
+type File struct {
+	data []byte   // the content without a leading byte order mark
+	bom  bool     // the original content started with a UTF-8 byte order mark
+	eol  string   // "\r\n" when the first line ends so, else "\n"
+	hdrs []header // every section header, in file order
+
+	// risky is set when ini.v1 might carry state across a section header
+	// (an open backtick or triple-quoted value, an indented header, a line
+	// that only ini.v1 takes for a header, a [DEFAULT] section): verification
+	// then parses the whole file instead of the edited sections only.
+	risky bool
+
+	once sync.Once
+	secs []*Section
+}
+
+// header is one section header line and the extent of its section.
+type header struct {
+	name  string
+	line  int // 1-based line of the header
+	start int // offset of the header line
+	end   int // offset where the section ends (the next header or EOF)
+}
+
+// Parse parses the content of a credentials file. It accepts any bytes, as
+// the AWS SDK does: lines that are neither a header, a key, a comment nor a
+// continuation are kept but have no meaning. The error is reserved; Parse
+// currently never fails.
+func Parse(data []byte) (*File, error) {
+	return parse(data), nil
+}
+
+func parse(data []byte) *File {
+	f := &File{data: data, eol: "\n"}
+	if bytes.HasPrefix(data, utf8BOM) {
+		f.bom = true
+		f.data = data[len(utf8BOM):]
+	}
+	data = f.data
+	if i := bytes.IndexByte(data, '\n'); i > 0 && data[i-1] == '\r' {
+		f.eol = "\r\n"
+	}
+	if bytes.IndexByte(data, '`') >= 0 || bytes.Contains(data, []byte(`"""`)) {
+		f.risky = true
+	}
+
+	// A header must contain '[', so jump from one '[' to the next instead of
+	// looking at every line: session tokens and ARNs never contain one.
+	lineNo, counted := 1, 0
+	for pos := 0; pos < len(data); {
+		i := bytes.IndexByte(data[pos:], '[')
+		if i < 0 {
+			break
+		}
+		i += pos
+		start := bytes.LastIndexByte(data[:i], '\n') + 1
+		end := len(data)
+		if j := bytes.IndexByte(data[i:], '\n'); j >= 0 {
+			end = i + j + 1
+		}
+		line := trimNL(data[start:end])
+		if name, open, _, ok := parseHeader(line); ok {
+			lineNo += bytes.Count(data[counted:start], []byte("\n"))
+			counted = start
+			if n := len(f.hdrs); n > 0 {
+				f.hdrs[n-1].end = start
+			}
+			f.hdrs = append(f.hdrs, header{name: name, line: lineNo, start: start, end: len(data)})
+			if open != 0 || name == "DEFAULT" {
+				f.risky = true
+			}
+		} else if l := bytes.TrimLeftFunc(line, unicode.IsSpace); len(l) > 0 && l[0] == '[' {
+			// ini.v1 (and botocore) take this line for a header; the SDK
+			// and credfile do not.
+			f.risky = true
+		}
+		pos = end
+	}
+	return f
+}
+
+// trimNL removes a final "\n" (not a "\r": the SDK splits on "\n" only and
+// keeps the "\r", which its trimming then removes where it matters).
+func trimNL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		return b[:n-1]
+	}
+	return b
+}
+
+// parseHeader reports whether line (without its "\n") is a section header as
+// the SDK reads it: with everything from the first '#' or ';' cut off and
+// surrounding space trimmed, it must be "[...]". open and close are the
+// offsets of the brackets in line.
+func parseHeader(line []byte) (name string, open, close int, ok bool) {
+	h := line
+	if i := bytes.IndexAny(h, "#;"); i >= 0 {
+		h = h[:i]
+	}
+	lead := len(h) - len(bytes.TrimLeftFunc(h, unicode.IsSpace))
+	t := bytes.TrimRightFunc(h[lead:], unicode.IsSpace)
+	if len(t) < 2 || t[0] != '[' || t[len(t)-1] != ']' {
+		return "", 0, 0, false
+	}
+	inner := strings.TrimSpace(string(t[1 : len(t)-1]))
+	return sdkProfileName(inner), lead, lead + len(t) - 1, true
+}
+
+// sdkProfileName applies the SDK's reading of "[type name]": the first run
+// of spaces and tabs inside the brackets becomes one space ("profile  x" is
+// "profile x"); later runs are kept.
+func sdkProfileName(s string) string {
+	first := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			if first == 0 {
+				first = i
+			}
+		} else if first != 0 {
+			if first == i-1 && s[first] == ' ' {
+				return s // already a single space
+			}
+			return s[:first] + " " + s[i:]
+		}
+	}
+	return s
+}
+
+// iniHeaderName is the name ini.v1 (like Python's configparser) gives the
+// section of a header line: everything between the '[' and the last ']'.
+func iniHeaderName(line []byte) string {
+	l := bytes.TrimLeftFunc(line, unicode.IsSpace)
+	if len(l) == 0 || l[0] != '[' {
+		return ""
+	}
+	c := bytes.LastIndexByte(l, ']')
+	if c < 1 {
+		return ""
+	}
+	return string(l[1:c])
+}
+
+// A line is one line of a section's bytes.
+type line struct {
+	start, end int  // byte range, line ending included
+	nl         bool // the line ends with "\n"
+}
+
+// body is a section (or the pre-header area) parsed for editing: its lines,
+// the keys the SDK reads in it, and which key each line belongs to.
+type body struct {
+	data   []byte
+	lines  []line
+	owner  []int // per line: index into items, or -1
+	items  []item
+	orphan int // last indented line that belongs to no key (-1 if none)
+}
+
+// item is one key as the SDK reads it: a "key = value" line and the lines
+// that the SDK attaches to it (continuations, nested values). The attached
+// lines need not be contiguous: the SDK skips blank and comment lines.
+type item struct {
+	key    string
+	value  string
+	line   int // index of the key line in body.lines
+	last   int // index of the last line attached to the key
+	hasMap bool
+}
+
+// parseBody parses one section of a file: data starts with the header line
+// when header is true (as every section does), or is the pre-header area.
+// The SDK's parser state is reset by every header, so a section parses the
+// same alone as in the whole file.
+func parseBody(data []byte, header bool, name string) *body {
+	b := &body{data: data, orphan: -1}
+	for pos := 0; pos < len(data); {
+		end := len(data)
+		nl := false
+		if j := bytes.IndexByte(data[pos:], '\n'); j >= 0 {
+			end, nl = pos+j+1, true
+		}
+		b.lines = append(b.lines, line{pos, end, nl})
+		pos = end
+	}
+	b.owner = make([]int, len(b.lines))
+	for i := range b.owner {
+		b.owner[i] = -1
+	}
+	first := 0
+	if header {
+		first = 1
+	}
+	if !header || name == "" {
+		// The SDK ignores keys outside a named section.
+		return b
+	}
+	cur := -1 // the SDK's current key, or -1
+	for i := first; i < len(b.lines); i++ {
+		l := trimNL(data[b.lines[i].start:b.lines[i].end])
+		if len(bytes.TrimSpace(l)) == 0 || isLineComment(l) {
+			continue
+		}
+		if !isIndent(l[0]) {
+			t := bytes.TrimRight(trimPropertyComment(l), " \t")
+			k, v, ok := splitProperty(t)
+			if !ok {
+				continue // not a key: the SDK ignores the line
+			}
+			cur = b.add(item{key: strings.ToLower(k), value: unquote(v), line: i, last: i})
+			continue
+		}
+		t := bytes.TrimLeft(l, " \t")
+		if k, v, ok := splitProperty(t); ok {
+			if cur < 0 || b.items[cur].value != "" {
+				// An indented "k = v" after a key with a value is a key of
+				// its own to the SDK (botocore reads it as a continuation).
+				v = strings.TrimSpace(string(trimPropertyComment([]byte(unquote(v)))))
+				cur = b.add(item{key: strings.ToLower(k), value: v, line: i, last: i})
+				continue
+			}
+			b.items[cur].hasMap = true // a nested value ("s3 =" then "  k = v")
+			b.attach(cur, i)
+			continue
+		}
+		if cur < 0 {
+			b.orphan = i
+			continue
+		}
+		b.attach(cur, i)
+		if it := &b.items[cur]; it.value != "" && !it.hasMap {
+			it.value += "\n" + string(bytes.TrimSuffix(t, []byte("\r")))
+		}
+	}
+	return b
+}
+
+// add appends an item and returns the SDK's new current key.
+func (b *body) add(it item) int {
+	b.items = append(b.items, it)
+	n := len(b.items) - 1
+	b.owner[it.line] = n
+	if it.key == "" {
+		return -1 // an empty key name leaves the SDK without a current key
+	}
+	return n
+}
+
+func (b *body) attach(it, ln int) {
+	b.owner[ln] = it
+	b.items[it].last = ln
+}
+
+func isIndent(c byte) bool { return c == ' ' || c == '\t' }
+
+func isLineComment(l []byte) bool {
+	t := bytes.TrimLeft(l, " \t")
+	return len(t) > 0 && (t[0] == '#' || t[0] == ';')
+}
+
+// trimPropertyComment cuts a non-indented key line at the first " #", " ;",
+// "\t#" or "\t;", as the SDK does.
+func trimPropertyComment(l []byte) []byte {
+	cut := len(l)
+	for i := 1; i < cut; i++ {
+		if (l[i] == '#' || l[i] == ';') && isIndent(l[i-1]) {
+			cut = i - 1
+			break
+		}
+	}
+	return l[:cut]
+}
+
+// splitProperty splits at the first '=' or ':' (whichever comes first), as
+// both AWS parsers do, and trims both halves.
+func splitProperty(s []byte) (k, v string, ok bool) {
+	i := bytes.IndexAny(s, "=:")
+	if i < 0 {
+		return "", "", false
+	}
+	return strings.TrimSpace(string(s[:i])), strings.TrimSpace(string(s[i+1:])), true
+}
+
+// unquote removes one pair of surrounding double or single quotes, as the
+// SDK does.
+func unquote(s string) string {
+	if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'') {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+// Sections returns every section in file order, duplicates included. Keys
+// before the first header belong to no section and are not returned.
+func (f *File) Sections() []*Section {
+	f.once.Do(func() {
+		f.secs = make([]*Section, len(f.hdrs))
+		for i := range f.hdrs {
+			f.secs[i] = f.section(i)
+		}
+	})
+	return f.secs
+}
+
+// section builds the Section of header i.
+func (f *File) section(i int) *Section {
+	h := f.hdrs[i]
+	b := parseBody(f.data[h.start:h.end], true, h.name)
+	s := &Section{Name: h.name, Line: h.line, Keys: make([]KeyValue, len(b.items))}
+	for j, it := range b.items {
+		s.Keys[j] = KeyValue{Key: it.key, Value: it.value, Line: h.line + it.line}
+	}
+	return s
+}
+
+// Section returns the section called name (matched exactly, after trimming
+// the spaces inside the brackets). It returns nil, nil when there is none,
+// and a *DuplicateSectionError when the name appears more than once.
+func (f *File) Section(name string) (*Section, error) {
+	idx := f.find(name)
+	switch len(idx) {
+	case 0:
+		return nil, nil
+	case 1:
+		return f.section(idx[0]), nil
+	}
+	return nil, f.duplicateError(name, idx)
+}
+
+func (f *File) find(name string) []int {
+	var idx []int
+	for i := range f.hdrs {
+		if f.hdrs[i].name == name {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+func (f *File) duplicateError(name string, idx []int) error {
+	lines := make([]int, len(idx))
+	for i, j := range idx {
+		lines[i] = f.hdrs[j].line
+	}
+	return &DuplicateSectionError{Profile: name, Lines: lines}
+}
+
+// Duplicates returns the section names that appear more than once, each with
+// the lines of its headers.
+func (f *File) Duplicates() map[string][]int {
+	seen := make(map[string][]int, len(f.hdrs))
+	var dup map[string][]int
+	for _, h := range f.hdrs {
+		l := append(seen[h.name], h.line)
+		seen[h.name] = l
+		if len(l) > 1 {
+			if dup == nil {
+				dup = make(map[string][]int)
+			}
+			dup[h.name] = l
+		}
+	}
+	return dup
+}
+
+// Bytes returns the content as it would be written: without a byte order
+// mark. The slice must not be modified.
+func (f *File) Bytes() []byte { return f.data }
+
+// HasBOM reports whether the file started with a UTF-8 byte order mark.
+func (f *File) HasBOM() bool { return f.bom }
