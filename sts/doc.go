@@ -1,0 +1,19 @@
+// Package sts obtains temporary AWS credentials: AssumeRole, GetSessionToken
+// and GetCallerIdentity through aws-sdk-go-v2.
+//
+// A [Client] calls STS with source credentials that the SDK's own loader
+// finds, so a source can be any profile the AWS CLI understands: static keys,
+// IAM Identity Center (SSO) with a cached token, credential_process, a role
+// chain, or the default chain of environment, profile and instance roles.
+// [New] only reads configuration; nothing touches the network until an
+// operation is called.
+//
+// Every input is checked before any request is made ([AssumeRoleInput.Validate],
+// [SessionInput.Validate]); a bad value is a [*UsageError]. Failures that a
+// user can act on come back as typed errors, each with a Hint method that says
+// what to do: [*AccessDeniedError], [*ExpiredSourceError], [*DurationError],
+// [*MFACodeError], [*MFARequiredError], [*EndpointError], [*TimeoutError],
+// [*CredentialsError]. The errors never contain a secret key or session token.
+//
+// Package internal/ststest provides a fake STS server for tests.
+package sts

@@ -1,0 +1,444 @@
+package sts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// ErrNoTerminal is wrapped in a [*MFARequiredError] when an MFA code is needed
+// but there is no code, no token command and no terminal to ask on.
+var ErrNoTerminal = errors.New("no terminal to ask for an MFA code on")
+
+// UsageError is a bad value found before any network call or file change: a
+// malformed ARN, a duration out of range, a profile that does not exist. The
+// CLI exits 2 on it.
+type UsageError struct {
+	Msg        string // what is wrong, lower-case, no final period
+	Suggestion string // what to do instead; may be empty
+	Err        error  // a more specific error, e.g. a *ProfileNotFoundError or *DurationError; may be nil
+}
+
+func (e *UsageError) Error() string {
+	if e.Msg == "" && e.Err != nil {
+		return e.Err.Error()
+	}
+	return e.Msg
+}
+
+// Hint says what to do instead.
+func (e *UsageError) Hint() string {
+	if e.Suggestion != "" {
+		return e.Suggestion
+	}
+	var h interface{ Hint() string }
+	if errors.As(e.Err, &h) {
+		return h.Hint()
+	}
+	return ""
+}
+
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usagef(format string, args ...any) *UsageError {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// ProfileNotFoundError reports a profile that is in none of the files looked
+// at. [New] and [LoadRoleProfile] return it wrapped in a [*UsageError].
+type ProfileNotFoundError struct {
+	Profile string
+	Files   []string // the files that were read
+}
+
+func (e *ProfileNotFoundError) Error() string {
+	if len(e.Files) == 0 {
+		return fmt.Sprintf("profile %q not found", e.Profile)
+	}
+	return fmt.Sprintf("profile %q not found in %s", e.Profile, strings.Join(e.Files, " or "))
+}
+
+// Hint says what to do.
+func (e *ProfileNotFoundError) Hint() string {
+	return "check the name (aws configure list-profiles), or point --credentials-file / --config-file at the files that hold it"
+}
+
+// MFARequiredError means an MFA code is needed and cannot be obtained: no code
+// was given, no token command, and there is no terminal to ask on. It wraps
+// [ErrNoTerminal]. The CLI exits 3 on it.
+type MFARequiredError struct {
+	Serial string // the MFA device
+	Err    error  // ErrNoTerminal
+}
+
+func (e *MFARequiredError) Error() string {
+	if e.Serial == "" {
+		return "an MFA code is needed and there is no terminal to ask for it on"
+	}
+	return fmt.Sprintf("an MFA code for %s is needed and there is no terminal to ask for it on", e.Serial)
+}
+
+// Hint says how to provide a code without a terminal.
+func (e *MFARequiredError) Hint() string {
+	return "pass --token-code CODE or --token-command CMD, or run from a terminal"
+}
+
+func (e *MFARequiredError) Unwrap() error { return e.Err }
+
+// AccessDeniedError is STS refusing an AssumeRole call. CallerARN is the
+// identity of the source credentials as GetCallerIdentity reported it (empty
+// when that call failed too); Causes lists what usually leads there, most
+// likely first, in words a user can act on.
+type AccessDeniedError struct {
+	CallerARN string
+	RoleARN   string
+	Causes    []string
+	Err       error // the STS error (a smithy.APIError)
+}
+
+func (e *AccessDeniedError) Error() string {
+	who := e.CallerARN
+	if who == "" {
+		who = "the source credentials"
+	}
+	return fmt.Sprintf("access denied: %s may not assume %s", who, e.RoleARN)
+}
+
+// Hint lists the likely causes on one line.
+func (e *AccessDeniedError) Hint() string {
+	if len(e.Causes) == 0 {
+		return ""
+	}
+	return "likely causes: " + strings.Join(e.Causes, "; ")
+}
+
+func (e *AccessDeniedError) Unwrap() error { return e.Err }
+
+// ExpiredSourceError means STS rejected the source credentials themselves:
+// they expired (ExpiredToken), their access key is unknown
+// (InvalidClientTokenId), or the secret does not match the key
+// (SignatureDoesNotMatch).
+type ExpiredSourceError struct {
+	Profile string // the source profile; "" for the default chain or given credentials
+	Err     error  // the STS error (a smithy.APIError)
+}
+
+// Code is the STS error code: ExpiredToken, InvalidClientTokenId, ...
+func (e *ExpiredSourceError) Code() string {
+	var ae smithy.APIError
+	if errors.As(e.Err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func (e *ExpiredSourceError) whose() string {
+	if e.Profile == "" {
+		return "the source credentials"
+	}
+	return fmt.Sprintf("the credentials of profile %q", e.Profile)
+}
+
+func (e *ExpiredSourceError) Error() string {
+	switch e.Code() {
+	case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
+		return e.whose() + " have expired"
+	case "SignatureDoesNotMatch":
+		return fmt.Sprintf("the secret key of %s does not match its access key", e.whose())
+	default:
+		return fmt.Sprintf("sts does not accept %s: the access key or session token is not valid", e.whose())
+	}
+}
+
+// Hint says how to renew the source.
+func (e *ExpiredSourceError) Hint() string {
+	p := e.Profile
+	if p == "" {
+		return "renew the source credentials (environment variables or the default profile), or name another profile with -s"
+	}
+	switch e.Code() {
+	case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
+		return fmt.Sprintf("renew profile %q: \"credswap refresh %s\" for a credswap section, \"aws sso login --profile %s\" for SSO, or a new session (credswap session)", p, p, p)
+	}
+	return fmt.Sprintf("profile %q holds keys that STS does not know (deleted, deactivated or mistyped): replace them, or name another profile with -s", p)
+}
+
+func (e *ExpiredSourceError) Unwrap() error { return e.Err }
+
+// DurationError means the requested duration is more than the role allows:
+// its MaxSessionDuration, or one hour when the role is assumed with role
+// credentials (role chaining). Returned by STS, or wrapped in a [*UsageError]
+// when the validation finds it first.
+type DurationError struct {
+	Requested time.Duration
+	Chained   bool  // the 1-hour limit of role chaining
+	Err       error // the STS error; nil when found by validation
+}
+
+func (e *DurationError) Error() string {
+	if e.Chained {
+		return fmt.Sprintf("duration %s exceeds the 1-hour limit of role chaining (the source credentials are themselves an assumed role)", fmtDuration(e.Requested))
+	}
+	return fmt.Sprintf("duration %s exceeds the role's MaxSessionDuration", fmtDuration(e.Requested))
+}
+
+// Hint says what to ask for instead.
+func (e *DurationError) Hint() string {
+	if e.Chained {
+		return "use --duration 1h or less, or assume the role from long-term or session credentials (credswap session) instead of role credentials"
+	}
+	return "ask for less with --duration, or raise the role's maximum (aws iam update-role --max-session-duration, up to 12h)"
+}
+
+func (e *DurationError) Unwrap() error { return e.Err }
+
+// MFACodeError means STS rejected the MFA code.
+type MFACodeError struct {
+	Serial string
+	Err    error // the STS error
+}
+
+func (e *MFACodeError) Error() string {
+	return fmt.Sprintf("the MFA code for %s was rejected", e.Serial)
+}
+
+// Hint says what to do about it.
+func (e *MFACodeError) Hint() string {
+	return "the code was wrong or already used: wait for the next code and try again (and check --mfa-serial names your device)"
+}
+
+func (e *MFACodeError) Unwrap() error { return e.Err }
+
+// EndpointError means the STS endpoint could not be reached at all:
+// connection refused, DNS failure, TLS failure.
+type EndpointError struct {
+	Endpoint string // the URL that was tried
+	Err      error
+}
+
+func (e *EndpointError) Error() string {
+	return fmt.Sprintf("cannot reach the sts endpoint %s: %v", e.Endpoint, e.Err)
+}
+
+// Hint says where to look.
+func (e *EndpointError) Hint() string {
+	return "check --endpoint-url (or AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's endpoint_url), --region and the network"
+}
+
+func (e *EndpointError) Unwrap() error { return e.Err }
+
+// TimeoutError means an operation, retries included, did not finish within
+// the configured timeout.
+type TimeoutError struct {
+	Op       string // AssumeRole, GetSessionToken, GetCallerIdentity
+	Endpoint string // the URL that was tried; may be empty if no request was sent
+	Timeout  time.Duration
+	Err      error
+}
+
+func (e *TimeoutError) Error() string {
+	at := ""
+	if e.Endpoint != "" {
+		at = " at " + e.Endpoint
+	}
+	return fmt.Sprintf("sts %s%s did not finish within %s", e.Op, at, fmtDuration(e.Timeout))
+}
+
+// Hint says what to do.
+func (e *TimeoutError) Hint() string {
+	return "the endpoint is slow or unreachable: check it and the network, or allow more time with --timeout"
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// CredentialsError means the source credentials could not be obtained before
+// calling STS: no credentials anywhere, a credential_process that failed, an
+// expired SSO token, a role chain whose first role was refused.
+type CredentialsError struct {
+	Profile string // "" for the default chain
+	Err     error
+}
+
+func (e *CredentialsError) Error() string {
+	if e.Profile == "" {
+		return fmt.Sprintf("cannot get source credentials from the default chain: %v", e.Err)
+	}
+	return fmt.Sprintf("cannot get the credentials of profile %q: %v", e.Profile, e.Err)
+}
+
+// Hint says what to do.
+func (e *CredentialsError) Hint() string {
+	var h interface{ Hint() string }
+	if errors.As(e.Err, &h) {
+		return h.Hint()
+	}
+	msg := e.Err.Error()
+	switch {
+	case e.Profile != "" && (strings.Contains(msg, "sso") || strings.Contains(msg, "SSO")):
+		return fmt.Sprintf("sign in again: aws sso login --profile %s", e.Profile)
+	case e.Profile == "":
+		return "name a source profile with -s, set AWS_PROFILE, or configure credentials (aws configure)"
+	}
+	return ""
+}
+
+func (e *CredentialsError) Unwrap() error { return e.Err }
+
+// TokenCommandError means --token-command failed, timed out or printed
+// something other than a 6-digit code.
+type TokenCommandError struct {
+	Command string
+	Err     error
+}
+
+func (e *TokenCommandError) Error() string {
+	return fmt.Sprintf("token command %q: %v", e.Command, e.Err)
+}
+
+// Hint says what the command must do.
+func (e *TokenCommandError) Hint() string {
+	return "the token command must print the current 6-digit code on stdout and exit 0"
+}
+
+func (e *TokenCommandError) Unwrap() error { return e.Err }
+
+// fmtDuration prints a duration without trailing zero units: 1h, 1h30m, 15m.
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// call describes one operation for error mapping.
+type call struct {
+	op       string        // AssumeRole, GetSessionToken, GetCallerIdentity
+	timeout  time.Duration // the per-operation bound
+	info     *callInfo     // what the middleware saw
+	parent   context.Context
+	opCtx    context.Context
+	duration time.Duration // requested duration, for ValidationError
+	serial   string        // MFA serial, for MFA failures
+	role     string        // role ARN, for AssumeRole
+}
+
+// mapError turns an SDK error into the typed errors of this package. It never
+// returns nil for a non-nil err.
+func (c *Client) mapError(k call, err error) error {
+	if err == nil {
+		return nil
+	}
+	if k.parent.Err() != nil {
+		// The caller cancelled (Ctrl-C); say so plainly.
+		return fmt.Errorf("sts %s: %w", k.op, k.parent.Err())
+	}
+	endpoint := k.info.url()
+	if endpoint == "" {
+		endpoint = c.ResolvedEndpoint()
+	}
+	if errors.Is(k.opCtx.Err(), context.DeadlineExceeded) {
+		return &TimeoutError{Op: k.op, Endpoint: endpoint, Timeout: k.timeout, Err: err}
+	}
+
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		code, msg := ae.ErrorCode(), ae.ErrorMessage()
+		switch code {
+		case "ExpiredToken", "ExpiredTokenException", "RequestExpired",
+			"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch":
+			return &ExpiredSourceError{Profile: c.sourceProfile(), Err: err}
+		case "AccessDenied", "AccessDeniedException":
+			if strings.Contains(msg, "MultiFactorAuthentication") {
+				return &MFACodeError{Serial: k.serial, Err: err}
+			}
+		case "ValidationError":
+			if strings.Contains(msg, "DurationSeconds") || strings.Contains(msg, "durationSeconds") {
+				return &DurationError{Requested: k.duration, Chained: strings.Contains(msg, "chaining"), Err: err}
+			}
+		}
+		return &apiError{op: k.op, attempts: attempts(err), err: err, ae: ae}
+	}
+
+	var se *smithyhttp.RequestSendError
+	if errors.As(err, &se) {
+		cause := se.Err
+		var ue *url.Error
+		if errors.As(cause, &ue) {
+			if ue.URL != "" {
+				endpoint = endpointOf(ue.URL)
+			}
+			cause = ue.Err
+		}
+		return &EndpointError{Endpoint: endpoint, Err: cause}
+	}
+
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) {
+		return &wrapped{msg: fmt.Sprintf("sts %s: malformed response from %s: %v", k.op, endpoint, de.Err), err: err}
+	}
+	return fmt.Errorf("sts %s: %w", k.op, err)
+}
+
+// wrapped is an error with a shorter message than the SDK's that still
+// unwraps to it.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (e *wrapped) Error() string { return e.msg }
+func (e *wrapped) Unwrap() error { return e.err }
+
+// apiError is an STS error without a more specific type. It reads
+// "sts AssumeRole: ValidationError: message" and unwraps to the SDK error, so
+// errors.As(err, &smithy.APIError) still works.
+type apiError struct {
+	op       string
+	attempts int
+	err      error
+	ae       smithy.APIError
+}
+
+func (e *apiError) Error() string {
+	s := fmt.Sprintf("sts %s: %s: %s", e.op, e.ae.ErrorCode(), e.ae.ErrorMessage())
+	if e.attempts > 1 {
+		s += fmt.Sprintf(" (after %d attempts)", e.attempts)
+	}
+	return s
+}
+
+func (e *apiError) Unwrap() error { return e.err }
+
+// attempts reports how many attempts the retryer made, 0 if unknown.
+func attempts(err error) int {
+	var me *retry.MaxAttemptsError
+	if errors.As(err, &me) {
+		return me.Attempt
+	}
+	return 0
+}
+
+// endpointOf cuts a request URL down to scheme and host (and a path other
+// than "/"), the form a user would pass to --endpoint-url.
+func endpointOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	s := u.Scheme + "://" + u.Host
+	if u.Path != "" && u.Path != "/" {
+		s += u.Path
+	}
+	return s
+}

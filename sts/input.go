@@ -1,0 +1,285 @@
+package sts
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits of STS, checked before any request.
+const (
+	MinDuration        = 15 * time.Minute // shortest AssumeRole or GetSessionToken session
+	MaxRoleDuration    = 12 * time.Hour   // longest AssumeRole session (when the role allows it)
+	MaxChainedDuration = time.Hour        // longest AssumeRole session with role credentials as the source
+	MaxSessionDuration = 36 * time.Hour   // longest GetSessionToken session
+
+	DefaultRoleDuration    = time.Hour      // AssumeRole when no duration is given
+	DefaultSessionDuration = 12 * time.Hour // GetSessionToken when no duration is given
+
+	maxTags          = 50
+	maxTagKeyLen     = 128
+	maxTagValueLen   = 256
+	maxPolicyARNs    = 10
+	maxPackedPolicy  = 2048
+	maxSessionName   = 64
+	sessionNameStart = "credswap-"
+)
+
+var (
+	partition       = `aws(?:-[a-z]+)*`
+	roleARNRe       = regexp.MustCompile(`^arn:` + partition + `:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	mfaARNRe        = regexp.MustCompile(`^arn:` + partition + `:iam::\d{12}:(?:mfa|u2f)/[\w+=,.@/-]{1,512}$`)
+	mfaHardwareRe   = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
+	policyARNRe     = regexp.MustCompile(`^arn:` + partition + `:iam::(?:\d{12}|aws):policy/[\w+=,.@/-]{1,512}$`)
+	sessionNameRe   = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	externalIDRe    = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // and 2 to 1224 long
+	tokenCodeRe     = regexp.MustCompile(`^[0-9]{6}$`)
+	tagKeyRe        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
+	tagValueRe      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	sessionCharsOut = regexp.MustCompile(`[^\w+=,.@-]+`)
+)
+
+// Tag is a session tag.
+type Tag struct {
+	Key, Value string
+}
+
+// AssumeRoleInput is everything AssumeRole can be asked for.
+type AssumeRoleInput struct {
+	RoleARN string
+
+	// SessionName names the session (the last part of the assumed-role ARN);
+	// "" means DefaultSessionName for the current user and time.
+	SessionName string
+
+	ExternalID     string
+	SourceIdentity string
+
+	// Duration of the credentials; 0 means 1h. 15m to 12h, at most 1h when
+	// the source is itself an assumed role.
+	Duration time.Duration
+
+	// MFASerial is the MFA device (ARN or hardware serial) when the role's
+	// trust policy requires MFA; Token provides its code.
+	MFASerial string
+	Token     TokenSource // used only when MFASerial != ""
+
+	Policy            string   // inline session policy, JSON
+	PolicyARNs        []string // managed session policies
+	Tags              []Tag
+	TransitiveTagKeys []string
+}
+
+// Validate checks every field against the limits of STS without a network
+// call. chained says the source is known to be an assumed role, which limits
+// the duration to one hour. The error is a *UsageError.
+func (in *AssumeRoleInput) Validate(chained bool) error {
+	if in.RoleARN == "" {
+		return &UsageError{Msg: "no role to assume", Suggestion: "pass --role-arn ARN or --from-profile NAME"}
+	}
+	if !roleARNRe.MatchString(in.RoleARN) {
+		return &UsageError{Msg: fmt.Sprintf("invalid role ARN %q", in.RoleARN), Suggestion: "a role ARN looks like arn:aws:iam::123456789012:role/NAME"}
+	}
+	if in.SessionName != "" && !sessionNameRe.MatchString(in.SessionName) {
+		return &UsageError{Msg: fmt.Sprintf("invalid session name %q", in.SessionName), Suggestion: "a session name has 2 to 64 characters among letters, digits and +=,.@_-"}
+	}
+	if n := len(in.ExternalID); n != 0 && (n < 2 || n > 1224 || !externalIDRe.MatchString(in.ExternalID)) {
+		return &UsageError{Msg: "invalid external id", Suggestion: "an external id has 2 to 1224 characters among letters, digits and +=,.@:/_-"}
+	}
+	if in.SourceIdentity != "" && !sessionNameRe.MatchString(in.SourceIdentity) {
+		return &UsageError{Msg: fmt.Sprintf("invalid source identity %q", in.SourceIdentity), Suggestion: "a source identity has 2 to 64 characters among letters, digits and +=,.@_-"}
+	}
+	if err := validateDuration(in.Duration, MaxRoleDuration, chained); err != nil {
+		return err
+	}
+	if in.MFASerial != "" {
+		if err := validateSerial(in.MFASerial); err != nil {
+			return err
+		}
+		if err := in.Token.validate(); err != nil {
+			return err
+		}
+	}
+	if err := validatePolicy(in.Policy); err != nil {
+		return err
+	}
+	if len(in.PolicyARNs) > maxPolicyARNs {
+		return usagef("too many policy ARNs: %d, at most %d", len(in.PolicyARNs), maxPolicyARNs)
+	}
+	for _, a := range in.PolicyARNs {
+		if !policyARNRe.MatchString(a) {
+			return &UsageError{Msg: fmt.Sprintf("invalid policy ARN %q", a), Suggestion: "a policy ARN looks like arn:aws:iam::123456789012:policy/NAME or arn:aws:iam::aws:policy/ReadOnlyAccess"}
+		}
+	}
+	return validateTags(in.Tags, in.TransitiveTagKeys)
+}
+
+func validateDuration(d, max time.Duration, chained bool) error {
+	switch {
+	case d == 0:
+		return nil
+	case d < 0:
+		return usagef("duration %s is negative", d)
+	case d%time.Second != 0:
+		return usagef("duration %s is not a whole number of seconds", d)
+	case d < MinDuration:
+		return &UsageError{Msg: fmt.Sprintf("duration %s is shorter than the minimum of 15m", fmtDuration(d))}
+	case d > max:
+		return &UsageError{Msg: fmt.Sprintf("duration %s is longer than the maximum of %s", fmtDuration(d), fmtDuration(max))}
+	case chained && d > MaxChainedDuration:
+		de := &DurationError{Requested: d, Chained: true}
+		return &UsageError{Msg: de.Error(), Err: de}
+	}
+	return nil
+}
+
+func validateSerial(s string) error {
+	ok := false
+	if strings.HasPrefix(s, "arn:") {
+		ok = mfaARNRe.MatchString(s)
+	} else {
+		ok = mfaHardwareRe.MatchString(s)
+	}
+	if !ok {
+		return &UsageError{Msg: fmt.Sprintf("invalid MFA serial %q", s), Suggestion: "an MFA serial is the device ARN, arn:aws:iam::123456789012:mfa/NAME, or a hardware serial such as GAHT12345678"}
+	}
+	return nil
+}
+
+func validatePolicy(p string) error {
+	if p == "" {
+		return nil
+	}
+	var packed bytes.Buffer
+	if err := json.Compact(&packed, []byte(p)); err != nil {
+		return &UsageError{Msg: fmt.Sprintf("session policy is not valid JSON: %v", err)}
+	}
+	if packed.Len() == 0 || packed.Bytes()[0] != '{' {
+		return usagef("session policy is not a JSON object")
+	}
+	if packed.Len() > maxPackedPolicy {
+		return usagef("session policy is %d bytes without whitespace, more than the %d STS allows", packed.Len(), maxPackedPolicy)
+	}
+	return nil
+}
+
+func validateTags(tags []Tag, transitive []string) error {
+	if len(tags) > maxTags {
+		return usagef("too many session tags: %d, at most %d", len(tags), maxTags)
+	}
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		n := utf8.RuneCountInString(t.Key)
+		switch {
+		case n == 0:
+			return usagef("session tag with an empty key")
+		case n > maxTagKeyLen:
+			return usagef("session tag key %.20q... is %d characters, at most %d", t.Key, n, maxTagKeyLen)
+		case !tagKeyRe.MatchString(t.Key):
+			return &UsageError{Msg: fmt.Sprintf("invalid session tag key %q", t.Key), Suggestion: "tag keys and values use letters, digits, spaces and _.:/=+-@"}
+		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
+			return usagef("session tag key %q: the aws: prefix is reserved", t.Key)
+		}
+		if v := utf8.RuneCountInString(t.Value); v > maxTagValueLen {
+			return usagef("value of session tag %q is %d characters, at most %d", t.Key, v, maxTagValueLen)
+		}
+		if !tagValueRe.MatchString(t.Value) {
+			return &UsageError{Msg: fmt.Sprintf("invalid value for session tag %q", t.Key), Suggestion: "tag keys and values use letters, digits, spaces and _.:/=+-@"}
+		}
+		k := strings.ToLower(t.Key)
+		if seen[k] {
+			return usagef("session tag %q given twice (tag keys are case-insensitive)", t.Key)
+		}
+		seen[k] = true
+	}
+	if len(transitive) > maxTags {
+		return usagef("too many transitive tag keys: %d, at most %d", len(transitive), maxTags)
+	}
+	for _, k := range transitive {
+		if !seen[strings.ToLower(k)] {
+			return &UsageError{Msg: fmt.Sprintf("transitive tag key %q is not among the session tags", k), Suggestion: fmt.Sprintf("add --tag %s=VALUE", k)}
+		}
+	}
+	return nil
+}
+
+// SessionInput is what GetSessionToken can be asked for.
+type SessionInput struct {
+	// Duration of the session credentials; 0 means 12h. 15m to 36h.
+	Duration time.Duration
+
+	// MFASerial is the MFA device of the user; Token provides its code.
+	// Without it the session carries no MFA.
+	MFASerial string
+	Token     TokenSource // used only when MFASerial != ""
+}
+
+// Validate checks the input without a network call. The error is a
+// *UsageError.
+func (in *SessionInput) Validate() error {
+	if err := validateDuration(in.Duration, MaxSessionDuration, false); err != nil {
+		return err
+	}
+	if in.MFASerial != "" {
+		if err := validateSerial(in.MFASerial); err != nil {
+			return err
+		}
+		return in.Token.validate()
+	}
+	return nil
+}
+
+// DefaultSessionName is the session name used when none is given:
+// credswap-<user>-<unix seconds>, with the characters STS does not allow
+// removed and the user name shortened so that the whole fits in 64
+// characters and keeps its timestamp.
+func DefaultSessionName(user string, now time.Time) string {
+	// A Windows account name comes as DOMAIN\user: keep the user.
+	if i := strings.LastIndexByte(user, '\\'); i >= 0 {
+		user = user[i+1:]
+	}
+	user = sessionCharsOut.ReplaceAllString(user, "")
+	ts := strconv.FormatInt(now.Unix(), 10)
+	room := maxSessionName - len(sessionNameStart) - len(ts) - 1
+	if len(user) > room {
+		user = user[:room]
+	}
+	if user == "" {
+		return sessionNameStart + ts
+	}
+	return sessionNameStart + user + "-" + ts
+}
+
+// ParseDuration reads a duration as the CLI accepts it: a Go duration such as
+// "1h" or "90m", or a number of seconds such as "3600". It must be positive
+// and a whole number of seconds. The error is a *UsageError.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, usagef("empty duration")
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n > int64(1<<63-1)/int64(time.Second) {
+			return 0, usagef("duration %q is too long", s)
+		}
+		d = time.Duration(n) * time.Second
+	} else {
+		d, err = time.ParseDuration(s)
+		if err != nil {
+			return 0, &UsageError{Msg: fmt.Sprintf("invalid duration %q", s), Suggestion: "write a duration as 1h, 90m, 1h30m or a number of seconds (3600)"}
+		}
+	}
+	if d <= 0 {
+		return 0, usagef("duration %q is not positive", s)
+	}
+	if d%time.Second != 0 {
+		return 0, usagef("duration %q is not a whole number of seconds", s)
+	}
+	return d, nil
+}
