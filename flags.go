@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/credswap/credswap/credfile"
+	"github.com/credswap/credswap/sts"
+)
+
+// durationValue is a pflag.Value for durations written as 1h, 90m or a
+// number of seconds, the forms the AWS CLI's duration_seconds users know.
+type durationValue struct{ d *time.Duration }
+
+func (v durationValue) String() string {
+	if v.d == nil || *v.d == 0 {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v durationValue) Set(s string) error {
+	d, err := sts.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*v.d = d
+	return nil
+}
+
+func (v durationValue) Type() string { return "duration" }
+
+// parseTags turns repeated KEY=VALUE flags into session tags.
+func parseTags(in []string) ([]sts.Tag, error) {
+	var tags []sts.Tag
+	for _, kv := range in {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usagef("invalid --tag %q: want KEY=VALUE", kv)
+		}
+		tags = append(tags, sts.Tag{Key: k, Value: v})
+	}
+	return tags, nil
+}
+
+// readPolicy takes a --policy value: inline JSON or @FILE.
+func readPolicy(v string) (string, error) {
+	if name, ok := strings.CutPrefix(v, "@"); ok {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return "", usagef("cannot read --policy file: %v", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return v, nil
+}
+
+// checkProfileName refuses a target name the file layer cannot hold.
+func checkProfileName(flag, name string) error {
+	if name == "" {
+		return usagef("%s must not be empty", flag)
+	}
+	if err := credfile.ValidateName(name); err != nil {
+		return fmt.Errorf("%s: %w", flag, err)
+	}
+	return nil
+}

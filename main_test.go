@@ -1,0 +1,331 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/credswap/credswap/internal/ststest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/*.txtar from what the commands print")
+
+// TestMain registers credswap as a command of the test binary, so that the
+// scripts run the real main with its real exit codes, as subprocesses.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"credswap": func() {
+			// CREDSWAP_TEST_NOW pins the clock of the scripts' credswap.
+			if v := os.Getenv("CREDSWAP_TEST_NOW"); v != "" {
+				t, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "bad CREDSWAP_TEST_NOW:", err)
+					os.Exit(99)
+				}
+				clock = func() time.Time { return t }
+			}
+			main()
+		},
+		// exit-status N CMD ARGS... runs CMD and succeeds when it exits
+		// with N, passing its output through: scripts check exit codes.
+		"exit-status": exitStatusMain,
+	})
+}
+
+// Fixed identities of the fake STS that every script can use.
+const (
+	testAccount   = "111122223333"
+	baseKey       = "AKIAEXAMPLEBASE0001"
+	baseSecret    = "SECRETbase0000000000000000000000000000000"
+	baseUser      = "arn:aws:iam::111122223333:user/sue"
+	otherKey      = "AKIAEXAMPLEOTHER001"
+	otherSecret   = "SECRETother000000000000000000000000000000"
+	otherUser     = "arn:aws:iam::111122223333:user/bob"
+	adminRole     = "arn:aws:iam::111122223333:role/Admin"
+	readOnlyRole  = "arn:aws:iam::111122223333:role/ReadOnly"
+	mfaRole       = "arn:aws:iam::111122223333:role/NeedsMFA"
+	externalRole  = "arn:aws:iam::111122223333:role/Partner"
+	deniedRole    = "arn:aws:iam::111122223333:role/Denied"
+	mfaSerial     = "arn:aws:iam::111122223333:mfa/sue"
+	mfaCode       = "123456"
+	testExternal  = "partner-ext-1"
+	longRoleLimit = 12 * time.Hour
+)
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata",
+		UpdateScripts:       *update,
+		RequireExplicitExec: false,
+		Setup:               setupScript,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sts":    cmdSTS,
+			"redact": cmdRedact,
+			"mode":   cmdMode,
+			"mtime":  cmdMtime,
+			"glob":   cmdGlob,
+		},
+	})
+}
+
+// setupScript gives every script a home of its own inside $WORK, a fake STS
+// that knows the fixed identities above, and the environment pointing at it.
+func setupScript(env *testscript.Env) error {
+	srv := ststest.Start()
+	env.Defer(srv.Close)
+	srv.AddUser(baseKey, baseSecret, baseUser)
+	srv.AddUser(otherKey, otherSecret, otherUser)
+	srv.AddRole(adminRole, ststest.RoleOptions{MaxSessionDuration: longRoleLimit})
+	srv.AddRole(readOnlyRole, ststest.RoleOptions{})
+	srv.AddRole(mfaRole, ststest.RoleOptions{RequireMFA: true, MaxSessionDuration: longRoleLimit})
+	srv.AddRole(externalRole, ststest.RoleOptions{ExternalID: testExternal})
+	srv.AddRole(deniedRole, ststest.RoleOptions{Deny: true})
+	srv.AddMFADevice(mfaSerial, mfaCode)
+	env.Values["sts"] = srv
+
+	home := env.WorkDir
+	// Archive files are extracted 0644; a real credentials file is 0600.
+	if _, err := os.Stat(filepath.Join(home, ".aws", "credentials")); err == nil {
+		if err := os.Chmod(filepath.Join(home, ".aws", "credentials"), 0o600); err != nil {
+			return err
+		}
+	}
+	env.Setenv("HOME", home)
+	env.Setenv("USERPROFILE", home)
+	env.Setenv("USER", "sue")
+	env.Setenv("STS_URL", srv.URL())
+	env.Setenv("AWS_ENDPOINT_URL_STS", srv.URL())
+	env.Setenv("AWS_REGION", "us-east-1")
+	env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// No terminal: MFA prompts must fail fast with exit 3.
+	env.Setenv("CREDSWAP_TTY", filepath.Join(home, "no-such-tty"))
+	env.Setenv("NO_COLOR", "1")
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL"} {
+		env.Setenv(k, "")
+	}
+	env.Setenv("BASE_KEY", baseKey)
+	env.Setenv("BASE_SECRET", baseSecret)
+	return nil
+}
+
+func scriptSTS(ts *testscript.TestScript) *ststest.Server {
+	return ts.Value("sts").(*ststest.Server)
+}
+
+// cmdSTS drives the fake STS from a script:
+//
+//	sts fail N STATUS      answer the next N requests with a 5xx
+//	sts throttle N         answer the next N requests with Throttling
+//	sts delay D            hold every answer back by D
+//	sts deny CODE          answer everything with CODE ("" to stop)
+//	sts advance D          move the server's clock forward
+//	sts expiry D           issued credentials last D
+//	sts count ACTION N     exactly N requests of ACTION so far (ACTION may be all)
+//	sts param ACTION K V   the last ACTION request had parameter K = V
+//	sts signedby ACTION K  the last ACTION request was signed with access key K
+//	sts reset              forget the recorded requests
+func cmdSTS(ts *testscript.TestScript, neg bool, args []string) {
+	srv := scriptSTS(ts)
+	if len(args) == 0 {
+		ts.Fatalf("usage: sts VERB ...")
+	}
+	dur := func(s string) time.Duration {
+		d, err := time.ParseDuration(s)
+		ts.Check(err)
+		return d
+	}
+	num := func(s string) int {
+		n, err := strconv.Atoi(s)
+		ts.Check(err)
+		return n
+	}
+	last := func(action string) ststest.Request {
+		reqs := srv.Requests()
+		for i := len(reqs) - 1; i >= 0; i-- {
+			if reqs[i].Action == action {
+				return reqs[i]
+			}
+		}
+		ts.Fatalf("no %s request recorded", action)
+		return ststest.Request{}
+	}
+	switch args[0] {
+	case "fail":
+		srv.FailNext(num(args[1]), num(args[2]))
+	case "throttle":
+		srv.Throttle(num(args[1]))
+	case "delay":
+		srv.Delay(dur(args[1]))
+	case "deny":
+		code := ""
+		if len(args) > 1 {
+			code = args[1]
+		}
+		srv.DenyAll(code)
+	case "advance":
+		srv.Advance(dur(args[1]))
+	case "expiry":
+		srv.SetExpiry(dur(args[1]))
+	case "reset":
+		srv.ResetRequests()
+	case "count":
+		action := args[1]
+		if action == "all" {
+			action = ""
+		}
+		got, want := srv.Count(action), num(args[2])
+		if (got == want) == neg {
+			ts.Fatalf("%d %s requests recorded, want %s%d", got, args[1], map[bool]string{true: "not ", false: ""}[neg], want)
+		}
+	case "param":
+		r := last(args[1])
+		got := r.Params.Get(args[2])
+		if (got == args[3]) == neg {
+			ts.Fatalf("%s parameter %s = %q, want %q", args[1], args[2], got, args[3])
+		}
+	case "signedby":
+		r := last(args[1])
+		if (r.AccessKey == args[2]) == neg {
+			ts.Fatalf("%s was signed by %q, want %q", args[1], r.AccessKey, args[2])
+		}
+	default:
+		ts.Fatalf("unknown sts verb %q", args[0])
+	}
+}
+
+var (
+	volatileKey = regexp.MustCompile(`^((?:aws_access_key_id|aws_secret_access_key|aws_session_token|aws_credential_expiration|x_security_token_expires) = ).*$`)
+	sessionUnix = regexp.MustCompile(`(assumed-role/[^/\s]+/[\w+=,.@-]*-)\d{9,}`)
+	tempKeyLine = regexp.MustCompile(`^aws_access_key_id = ASIA`)
+)
+
+// cmdRedact copies a credentials file with the values that change from run
+// to run replaced by placeholders (in sections holding temporary ASIA keys:
+// keys, secrets, tokens, expiry; everywhere: the seconds of default session
+// names), so that golden files can pin every other byte:
+//
+//	redact SRC DST
+func cmdRedact(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: redact SRC DST")
+	}
+	lines := strings.SplitAfter(ts.ReadFile(args[0]), "\n")
+	var out strings.Builder
+	for start := 0; start < len(lines); {
+		end := start + 1
+		for end < len(lines) && !strings.HasPrefix(lines[end], "[") {
+			end++
+		}
+		temporary := false
+		for _, l := range lines[start:end] {
+			temporary = temporary || tempKeyLine.MatchString(l)
+		}
+		for _, l := range lines[start:end] {
+			body := strings.TrimRight(l, "\r\n")
+			if temporary {
+				body = volatileKey.ReplaceAllString(body, "${1}REDACTED")
+			}
+			body = sessionUnix.ReplaceAllString(body, "${1}UNIX")
+			out.WriteString(body + l[len(strings.TrimRight(l, "\r\n")):])
+		}
+		start = end
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(out.String()), 0o600))
+}
+
+// cmdGlob checks how many files match a pattern: glob PATTERN N
+func cmdGlob(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: glob PATTERN N")
+	}
+	m, err := filepath.Glob(ts.MkAbs(args[0]))
+	ts.Check(err)
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if (len(m) == want) == neg {
+		ts.Fatalf("%d files match %s, want %d: %v", len(m), args[0], want, m)
+	}
+}
+
+// cmdMode checks a file's permission bits: mode FILE 0600
+func cmdMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mode FILE PERM")
+	}
+	fi, err := os.Stat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	want, err := strconv.ParseUint(args[1], 8, 32)
+	ts.Check(err)
+	if got := uint64(fi.Mode().Perm()); (got == want) == neg {
+		ts.Fatalf("%s has mode %#o, want %s%#o", args[0], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+// cmdMtime remembers or compares a file's modification time:
+//
+//	mtime save FILE     remember it
+//	mtime same FILE     unchanged since save
+func cmdMtime(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mtime save|same FILE")
+	}
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	key := "mtime:" + args[1]
+	switch args[0] {
+	case "save":
+		ts.Setenv(key, fi.ModTime().Format(time.RFC3339Nano))
+	case "same":
+		if got := fi.ModTime().Format(time.RFC3339Nano); (got == ts.Getenv(key)) == neg {
+			ts.Fatalf("%s modified: %s, saved %s", args[1], got, ts.Getenv(key))
+		}
+	default:
+		ts.Fatalf("usage: mtime save|same FILE")
+	}
+}
+
+// The run function is also tested directly where a script would be clumsy.
+func runCapture(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb strings.Builder
+	code = run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func exitStatusMain() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: exit-status N CMD ARGS...")
+		os.Exit(2)
+	}
+	want, err := strconv.Atoi(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "exit-status:", err)
+		os.Exit(2)
+	}
+	cmd := exec.Command(os.Args[2], os.Args[3:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	got := 0
+	if err := cmd.Run(); err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			fmt.Fprintln(os.Stderr, "exit-status:", err)
+			os.Exit(2)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		fmt.Fprintf(os.Stderr, "exit-status: %s exited %d, want %d\n", os.Args[2], got, want)
+		os.Exit(1)
+	}
+}
