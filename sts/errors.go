@@ -331,6 +331,7 @@ type call struct {
 	duration time.Duration // requested duration, for ValidationError
 	serial   string        // MFA serial, for MFA failures
 	role     string        // role ARN, for AssumeRole
+	secrets  []string      // the source's secret key and token, never to be shown
 }
 
 // mapError turns an SDK error into the typed errors of this package. It never
@@ -367,7 +368,7 @@ func (c *Client) mapError(k call, err error) error {
 				return &DurationError{Requested: k.duration, Chained: strings.Contains(msg, "chaining"), Err: err}
 			}
 		}
-		return &apiError{op: k.op, attempts: attempts(err), err: err, ae: ae}
+		return &apiError{op: k.op, attempts: attempts(err), err: err, ae: ae, secrets: k.secrets}
 	}
 
 	var se *smithyhttp.RequestSendError
@@ -385,9 +386,9 @@ func (c *Client) mapError(k call, err error) error {
 
 	var de *smithy.DeserializationError
 	if errors.As(err, &de) {
-		return &wrapped{msg: fmt.Sprintf("sts %s: malformed response from %s: %v", k.op, endpoint, de.Err), err: err}
+		return &wrapped{msg: redact(fmt.Sprintf("sts %s: malformed response from %s: %v", k.op, endpoint, de.Err), k.secrets), err: err}
 	}
-	return fmt.Errorf("sts %s: %w", k.op, err)
+	return &wrapped{msg: redact(fmt.Sprintf("sts %s: %v", k.op, err), k.secrets), err: err}
 }
 
 // wrapped is an error with a shorter message than the SDK's that still
@@ -408,12 +409,24 @@ type apiError struct {
 	attempts int
 	err      error
 	ae       smithy.APIError
+	secrets  []string
 }
 
 func (e *apiError) Error() string {
 	s := fmt.Sprintf("sts %s: %s: %s", e.op, e.ae.ErrorCode(), e.ae.ErrorMessage())
 	if e.attempts > 1 {
 		s += fmt.Sprintf(" (after %d attempts)", e.attempts)
+	}
+	return redact(s, e.secrets)
+}
+
+// redact replaces any of the secrets in s. STS does not echo secrets in its
+// messages, but a proxy or a broken endpoint might.
+func redact(s string, secrets []string) string {
+	for _, x := range secrets {
+		if len(x) >= 8 {
+			s = strings.ReplaceAll(s, x, "[redacted]")
+		}
 	}
 	return s
 }

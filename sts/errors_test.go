@@ -2,7 +2,10 @@ package sts_test
 
 import (
 	"errors"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -408,5 +411,26 @@ func TestErrorsHaveHints(t *testing.T) {
 	}
 	if !errors.Is(&sts.MFARequiredError{Err: sts.ErrNoTerminal}, sts.ErrNoTerminal) {
 		t.Error("MFARequiredError does not wrap ErrNoTerminal")
+	}
+}
+
+// TestSecretsRedacted: even an endpoint that echoes the source's secret in
+// its error message does not get it into the error text.
+func TestSecretsRedacted(t *testing.T) {
+	isolate(t)
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>Weird</Code><Message>key %s token %s</Message></Error></ErrorResponse>`, sueSecret, "session-token-0123456789")
+	}))
+	defer echo.Close()
+	creds := sue()
+	creds.SessionToken = "session-token-0123456789"
+	_, err := client(t, nil, sts.Config{EndpointURL: echo.URL, Credentials: creds}).CallerIdentity(ctx)
+	if err == nil || !strings.Contains(err.Error(), "Weird") {
+		t.Fatalf("error %v", err)
+	}
+	noSecrets(t, err, creds.SessionToken)
+	if !strings.Contains(err.Error(), "[redacted]") {
+		t.Errorf("error %q", err)
 	}
 }

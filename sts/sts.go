@@ -442,12 +442,15 @@ func (c *Client) start(ctx context.Context, op string) (call, context.CancelFunc
 
 // source retrieves the source credentials (cached by the SDK), so that a
 // failure to get them is told apart from STS refusing the call.
-func (c *Client) source(k call) error {
+//
+// It also notes the secrets, so that no error message can show them.
+func (c *Client) source(k *call) error {
 	if c.aws.Credentials == nil {
 		return &CredentialsError{Profile: c.profile, Err: errors.New("no credentials configured")}
 	}
-	_, err := c.aws.Credentials.Retrieve(k.opCtx)
+	creds, err := c.aws.Credentials.Retrieve(k.opCtx)
 	if err == nil {
+		k.secrets = append(k.secrets, creds.SecretAccessKey, creds.SessionToken)
 		return nil
 	}
 	if k.parent.Err() != nil {
@@ -514,7 +517,7 @@ func (c *Client) AssumeRole(ctx context.Context, in AssumeRoleInput) (*Credentia
 	k, cancel := c.start(ctx, "AssumeRole")
 	defer cancel()
 	k.duration, k.serial, k.role = d, in.MFASerial, in.RoleARN
-	if err := c.source(k); err != nil {
+	if err := c.source(&k); err != nil {
 		return nil, err
 	}
 	out, err := c.api.AssumeRole(k.opCtx, params)
@@ -593,7 +596,7 @@ func (c *Client) GetSessionToken(ctx context.Context, in SessionInput) (*Credent
 	k, cancel := c.start(ctx, "GetSessionToken")
 	defer cancel()
 	k.duration, k.serial = d, in.MFASerial
-	if err := c.source(k); err != nil {
+	if err := c.source(&k); err != nil {
 		return nil, err
 	}
 	out, err := c.api.GetSessionToken(k.opCtx, params)
@@ -622,7 +625,7 @@ func (c *Client) GetSessionToken(ctx context.Context, in SessionInput) (*Credent
 func (c *Client) CallerIdentity(ctx context.Context) (*Identity, error) {
 	k, cancel := c.start(ctx, "GetCallerIdentity")
 	defer cancel()
-	if err := c.source(k); err != nil {
+	if err := c.source(&k); err != nil {
 		return nil, err
 	}
 	out, err := c.api.GetCallerIdentity(k.opCtx, &awssts.GetCallerIdentityInput{})
