@@ -228,11 +228,12 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 	defer tx.mu.Unlock()
 
 	res := &Result{Path: real}
-	p := tx.plan()
-	if !slices.ContainsFunc(p, func(pl planned) bool { return pl.changed() }) {
+	full := tx.fullVerify()
+	p := tx.plan(full)
+	if !slices.ContainsFunc(p, func(pl planned) bool { return pl.changed() || pl.idx == -2 && len(pl.c.data) > 0 }) {
 		return res, nil
 	}
-	if err := tx.verify(p); err != nil {
+	if err := tx.verify(p, full); err != nil {
 		return nil, err
 	}
 	if err := mkdirs(filepath.Dir(real)); err != nil {
@@ -279,37 +280,40 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// assemble returns the new content as a list of byte slices, with runs of
-// untouched sections kept as single slices of the original content.
+// assemble returns the new content as a list of byte slices: the changed
+// chunks of plan p, and between them runs of the original content, each kept
+// as one slice.
 func assemble(f *File, p []planned) [][]byte {
 	var out [][]byte
-	runStart, runEnd := -1, -1 // a run of original bytes f.data[runStart:runEnd]
-	flush := func() {
-		if runEnd > runStart {
-			out = append(out, f.data[runStart:runEnd])
-		}
-		runStart, runEnd = -1, -1
-	}
+	pos := 0 // next original byte to copy
 	for k := range p {
 		pl := &p[k]
-		if pl.idx != -2 && !pl.changed() {
-			start := 0
-			if pl.idx >= 0 {
-				start = f.hdrs[pl.idx].start
-			}
-			if runEnd != start {
-				flush()
-				runStart = start
-			}
-			runEnd = start + len(pl.orig)
+		if pl.idx == -2 {
 			continue
 		}
-		flush()
-		if d := pl.current(); len(d) > 0 {
-			out = append(out, d)
+		if !pl.changed() {
+			continue // part of the next run of original bytes
+		}
+		start := 0
+		if pl.idx >= 0 {
+			start = f.hdrs[pl.idx].start
+		}
+		if start > pos {
+			out = append(out, f.data[pos:start])
+		}
+		if len(pl.c.data) > 0 {
+			out = append(out, pl.c.data)
+		}
+		pos = start + len(pl.orig)
+	}
+	if pos < len(f.data) {
+		out = append(out, f.data[pos:])
+	}
+	for _, pl := range p {
+		if pl.idx == -2 && len(pl.c.data) > 0 {
+			out = append(out, pl.c.data)
 		}
 	}
-	flush()
 	return out
 }
 

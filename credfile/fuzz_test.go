@@ -326,13 +326,6 @@ func checkIniFull(t *testing.T, before, after []byte, target string, line int, v
 	}
 }
 
-func firstLine(b []byte) []byte {
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		return b[:i+1]
-	}
-	return b
-}
-
 // sdkLoad reads profile from a credentials file with aws-sdk-go-v2's own
 // loader. panicked reports that the SDK crashed on the file.
 func sdkLoad(path, profile string) (cfg config.SharedConfig, err error, panicked bool) {

@@ -2,6 +2,7 @@ package credfile
 
 import (
 	"bytes"
+	"hash/maphash"
 	"strings"
 	"sync"
 	"unicode"
@@ -28,21 +29,40 @@ type File struct {
 	hdrs []header // every section header, in file order
 
 	// risky is set when ini.v1 might carry state across a section header
-	// (an open backtick or triple-quoted value, an indented header, a line
-	// that only ini.v1 takes for a header, a [DEFAULT] section): verification
-	// then parses the whole file instead of the edited sections only.
+	// (an indented header, a line that only ini.v1 takes for a header, a
+	// [DEFAULT] section): verification then parses the whole file instead
+	// of the edited sections only. An open backtick or triple-quoted value
+	// has the same effect; quoteRisk looks for those.
 	risky bool
 
 	once sync.Once
 	secs []*Section
+
+	// Line numbers are only needed for messages and Sections: counting
+	// newlines is a pass over the whole file that an edit can do without.
+	linesOnce sync.Once
+	lines     []int // 1-based line of each header
 }
 
 // header is one section header line and the extent of its section.
 type header struct {
 	name  string
-	line  int // 1-based line of the header
 	start int // offset of the header line
 	end   int // offset where the section ends (the next header or EOF)
+}
+
+// line returns the 1-based line of header i.
+func (f *File) line(i int) int {
+	f.linesOnce.Do(func() {
+		f.lines = make([]int, len(f.hdrs))
+		n, from := 1, 0
+		for j, h := range f.hdrs {
+			n += bytes.Count(f.data[from:h.start], []byte("\n"))
+			from = h.start
+			f.lines[j] = n
+		}
+	})
+	return f.lines[i]
 }
 
 // Parse parses the content of a credentials file. It accepts any bytes, as
@@ -63,13 +83,9 @@ func parse(data []byte) *File {
 	if i := bytes.IndexByte(data, '\n'); i > 0 && data[i-1] == '\r' {
 		f.eol = "\r\n"
 	}
-	if bytes.IndexByte(data, '`') >= 0 || bytes.Contains(data, []byte(`"""`)) {
-		f.risky = true
-	}
 
 	// A header must contain '[', so jump from one '[' to the next instead of
 	// looking at every line: session tokens and ARNs never contain one.
-	lineNo, counted := 1, 0
 	for pos := 0; pos < len(data); {
 		i := bytes.IndexByte(data[pos:], '[')
 		if i < 0 {
@@ -82,13 +98,16 @@ func parse(data []byte) *File {
 			end = i + j + 1
 		}
 		line := trimNL(data[start:end])
-		if name, open, _, ok := parseHeader(line); ok {
-			lineNo += bytes.Count(data[counted:start], []byte("\n"))
-			counted = start
+		if name, ok := simpleHeader(line); ok {
 			if n := len(f.hdrs); n > 0 {
 				f.hdrs[n-1].end = start
 			}
-			f.hdrs = append(f.hdrs, header{name: name, line: lineNo, start: start, end: len(data)})
+			f.hdrs = append(f.hdrs, header{name: name, start: start, end: len(data)})
+		} else if name, open, _, ok := parseHeader(line); ok {
+			if n := len(f.hdrs); n > 0 {
+				f.hdrs[n-1].end = start
+			}
+			f.hdrs = append(f.hdrs, header{name: name, start: start, end: len(data)})
 			if open != 0 || name == "DEFAULT" {
 				f.risky = true
 			}
@@ -100,6 +119,37 @@ func parse(data []byte) *File {
 		pos = end
 	}
 	return f
+}
+
+// quoteRisk reports whether data[:end] holds a backtick or a triple quote,
+// which ini.v1 takes for the start of a value that may span lines (and
+// sections). A quote after end cannot reach back into data[:end].
+func (f *File) quoteRisk(end int) bool {
+	d := f.data[:end]
+	return bytes.IndexByte(d, '`') >= 0 || bytes.Contains(d, []byte(`"""`))
+}
+
+// simpleHeader recognises the common header "[name]" with a name of plain
+// ASCII without spaces or comment characters, for which parseHeader would
+// give the same answer, without allocating more than the name.
+func simpleHeader(line []byte) (string, bool) {
+	n := len(line)
+	if n > 0 && line[n-1] == '\r' {
+		n--
+	}
+	if n < 3 || line[0] != '[' || line[n-1] != ']' {
+		return "", false
+	}
+	inner := line[1 : n-1]
+	for _, c := range inner {
+		if c <= ' ' || c >= 0x7f || c == '#' || c == ';' || c == '[' || c == ']' {
+			return "", false
+		}
+	}
+	if string(inner) == "DEFAULT" {
+		return "", false
+	}
+	return string(inner), true
 }
 
 // trimNL removes a final "\n" (not a "\r": the SDK splits on "\n" only and
@@ -328,9 +378,10 @@ func (f *File) Sections() []*Section {
 func (f *File) section(i int) *Section {
 	h := f.hdrs[i]
 	b := parseBody(f.data[h.start:h.end], true, h.name)
-	s := &Section{Name: h.name, Line: h.line, Keys: make([]KeyValue, len(b.items))}
+	line := f.line(i)
+	s := &Section{Name: h.name, Line: line, Keys: make([]KeyValue, len(b.items))}
 	for j, it := range b.items {
-		s.Keys[j] = KeyValue{Key: it.key, Value: it.value, Line: h.line + it.line}
+		s.Keys[j] = KeyValue{Key: it.key, Value: it.value, Line: line + it.line}
 	}
 	return s
 }
@@ -362,7 +413,7 @@ func (f *File) find(name string) []int {
 func (f *File) duplicateError(name string, idx []int) error {
 	lines := make([]int, len(idx))
 	for i, j := range idx {
-		lines[i] = f.hdrs[j].line
+		lines[i] = f.line(j)
 	}
 	return &DuplicateSectionError{Profile: name, Lines: lines}
 }
@@ -370,17 +421,46 @@ func (f *File) duplicateError(name string, idx []int) error {
 // Duplicates returns the section names that appear more than once, each with
 // the lines of its headers.
 func (f *File) Duplicates() map[string][]int {
-	seen := make(map[string][]int, len(f.hdrs))
-	var dup map[string][]int
-	for _, h := range f.hdrs {
-		l := append(seen[h.name], h.line)
-		seen[h.name] = l
-		if len(l) > 1 {
-			if dup == nil {
-				dup = make(map[string][]int)
-			}
-			dup[h.name] = l
+	// Every write looks for duplicates, so first look for equal hashes in
+	// an open-addressing table, several times cheaper than a map of ten
+	// thousand names; only a hash seen twice leads to the exact check.
+	if len(f.hdrs) < 2 {
+		return nil
+	}
+	size := 1
+	for size < 2*len(f.hdrs) {
+		size <<= 1
+	}
+	table := make([]uint64, size)
+	seed := maphash.MakeSeed()
+	same := false
+	for k := 0; k < len(f.hdrs) && !same; k++ {
+		h := maphash.String(seed, f.hdrs[k].name) | 1 // 0 marks a free slot
+		i := h & uint64(size-1)
+		for table[i] != 0 && !same {
+			same = table[i] == h
+			i = (i + 1) & uint64(size-1)
 		}
+		table[i] = h
+	}
+	if !same {
+		return nil
+	}
+	first := make(map[string]int, len(f.hdrs))
+	var dup map[string][]int
+	for i, h := range f.hdrs {
+		j, seen := first[h.name]
+		if !seen {
+			first[h.name] = i
+			continue
+		}
+		if dup == nil {
+			dup = make(map[string][]int)
+		}
+		if dup[h.name] == nil {
+			dup[h.name] = []int{f.line(j)}
+		}
+		dup[h.name] = append(dup[h.name], f.line(i))
 	}
 	return dup
 }

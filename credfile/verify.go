@@ -35,25 +35,46 @@ type unit struct {
 	oldHdr   [][]byte // original header line of each chunk (nil if none)
 }
 
-// plan lists every chunk in file order with its original bytes.
+// planned is one chunk of the new content with its original bytes.
 type planned struct {
 	c      *chunk // nil when unchanged
-	orig   []byte // original bytes ("" for an appended section)
+	orig   []byte // original bytes (nil for an appended section)
 	idx    int    // original index (-1 pre-header area), or -2 for appended
 	header []byte // original header line
 }
 
-func (tx *Tx) plan() []planned {
+// plan lists, in file order, the chunks that verification and assembly need:
+// every chunk when full is set (a risky file), else the edited ones, each
+// removed one preceded by the chunks back to the first that was not removed
+// (what is left of a removed section joins it), and the appended ones.
+func (tx *Tx) plan(full bool) []planned {
 	f := tx.file
-	p := make([]planned, 0, len(f.hdrs)+1+len(tx.added))
-	for i := -1; i < len(f.hdrs); i++ {
+	var idx []int
+	if full {
+		idx = make([]int, 0, len(f.hdrs)+1)
+		for i := -1; i < len(f.hdrs); i++ {
+			idx = append(idx, i)
+		}
+	} else {
+		for i, c := range tx.mod {
+			if !bytes.Equal(c.data, f.chunkData(i)) {
+				idx = append(idx, i)
+				for j := i - 1; c.op == opRemove && j >= -1; j-- {
+					idx = append(idx, j)
+					if m := tx.mod[j]; m == nil || m.op != opRemove {
+						break
+					}
+				}
+			}
+		}
+		slices.Sort(idx)
+		idx = slices.Compact(idx)
+	}
+	p := make([]planned, 0, len(idx)+len(tx.added))
+	for _, i := range idx {
 		pl := planned{c: tx.mod[i], orig: f.chunkData(i), idx: i}
 		if i >= 0 {
-			d := pl.orig
-			if j := bytes.IndexByte(d, '\n'); j >= 0 {
-				d = d[:j+1]
-			}
-			pl.header = trimNL(d)
+			pl.header = trimNL(firstLine(pl.orig))
 		}
 		p = append(p, pl)
 	}
@@ -61,6 +82,14 @@ func (tx *Tx) plan() []planned {
 		p = append(p, planned{c: c, idx: -2})
 	}
 	return p
+}
+
+// firstLine returns the first line of b, with its "\n".
+func firstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i+1]
+	}
+	return b
 }
 
 // changed reports whether a planned chunk differs from the original.
@@ -75,8 +104,29 @@ func (p *planned) current() []byte {
 	return p.orig
 }
 
-// verify checks the edits in plan p. It returns a *VerifyError.
-func (tx *Tx) verify(p []planned) error {
+// fullVerify reports whether ini.v1 must parse the whole file rather than
+// the edited sections (see File.risky).
+func (tx *Tx) fullVerify() bool {
+	f := tx.file
+	if f.risky || len(tx.added) > 0 && f.quoteRisk(len(f.data)) {
+		return true
+	}
+	end := 0
+	for i, c := range tx.mod {
+		if d := f.chunkData(i); !bytes.Equal(c.data, d) {
+			start := 0
+			if i >= 0 {
+				start = f.hdrs[i].start
+			}
+			end = max(end, start+len(d))
+		}
+	}
+	return f.quoteRisk(end)
+}
+
+// verify checks the edits in plan p, which lists every chunk when full is
+// set. It returns a *VerifyError.
+func (tx *Tx) verify(p []planned, full bool) error {
 	// Our own parser, section by section.
 	for k := range p {
 		pl := &p[k]
@@ -94,7 +144,7 @@ func (tx *Tx) verify(p []planned) error {
 
 	// ini.v1, by units.
 	var units [][]int
-	if tx.file.risky {
+	if full {
 		all := make([]int, len(p))
 		for k := range all {
 			all[k] = k
@@ -108,8 +158,8 @@ func (tx *Tx) verify(p []planned) error {
 			first := k
 			if p[k].c.op == opRemove {
 				// What is left of a removed section joins the section
-				// before it: verify them together.
-				for first > 0 {
+				// before it: verify them together (plan put them in p).
+				for first > 0 && p[first-1].idx == p[first].idx-1 {
 					first--
 					if p[first].c == nil || p[first].c.op != opRemove {
 						break
