@@ -50,15 +50,14 @@ const Version = "2011-06-15"
 type Server struct {
 	ts *httptest.Server
 
-	mu      sync.Mutex
-	clock   func() time.Time
-	offset  time.Duration
-	ids     map[string]*identity // access key -> identity, long-term and issued
-	roles   map[string]RoleOptions
-	mfa     map[string]string // serial -> accepted code
-	sso     map[ssoKey]string // grant -> assumed-role ARN
-	reqs    []Request
-	nextReq int
+	mu     sync.Mutex
+	clock  func() time.Time
+	offset time.Duration
+	ids    map[string]*identity // access key -> identity, long-term and issued
+	roles  map[string]RoleOptions
+	mfa    map[string]string // serial -> accepted code
+	sso    map[ssoKey]string // grant -> assumed-role ARN
+	reqs   []*Request        // pointers, so that an answer finds its record after ResetRequests
 
 	failN, failStatus int
 	throttleN         int
@@ -332,7 +331,9 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Request, len(s.reqs))
-	copy(out, s.reqs)
+	for i, r := range s.reqs {
+		out[i] = *r
+	}
 	return out
 }
 
@@ -356,7 +357,7 @@ func (s *Server) LastRequest() (Request, bool) {
 	if len(s.reqs) == 0 {
 		return Request{}, false
 	}
-	return s.reqs[len(s.reqs)-1], true
+	return *s.reqs[len(s.reqs)-1], true
 }
 
 // ResetRequests forgets the recorded requests.
@@ -439,8 +440,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	rec.Time = s.now()
-	s.reqs = append(s.reqs, rec)
-	idx := len(s.reqs) - 1
+	rp := &rec
+	s.reqs = append(s.reqs, rp)
 	delay := s.delay
 	s.mu.Unlock()
 
@@ -448,7 +449,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(delay):
 		case <-r.Context().Done():
-			s.finish(idx, 0, "canceled")
+			s.finish(rp, 0, "canceled")
 			return
 		}
 	}
@@ -475,24 +476,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	switch {
 	case fault != nil:
-		s.writeError(w, idx, fault)
+		s.writeError(w, rp, fault)
 		return
 	case malformed:
-		s.write(w, idx, http.StatusOK, []byte("<"+rec.Action+"Response><oops>"))
+		s.write(w, rp, http.StatusOK, []byte("<"+rec.Action+"Response><oops>"))
 		return
 	}
 
 	result, aerr := s.handle(r, body, params, auth, authErr)
 	if aerr != nil {
-		s.writeError(w, idx, aerr)
+		s.writeError(w, rp, aerr)
 		return
 	}
 	out, err := xml.Marshal(result)
 	if err != nil {
-		s.writeError(w, idx, errorf(500, "InternalFailure", "%v", err))
+		s.writeError(w, rp, errorf(500, "InternalFailure", "%v", err))
 		return
 	}
-	s.write(w, idx, http.StatusOK, append([]byte(xml.Header), out...))
+	s.write(w, rp, http.StatusOK, append([]byte(xml.Header), out...))
 }
 
 // handle authenticates the request and runs its action.
@@ -713,8 +714,8 @@ func (s *Server) serveSSO(w http.ResponseWriter, r *http.Request) {
 	key := ssoKey{r.Header.Get("X-Amz-Sso_bearer_token"), q.Get("account_id"), q.Get("role_name")}
 	s.mu.Lock()
 	rec := Request{Action: "sso:GetRoleCredentials", Params: q, Time: s.now()}
-	s.reqs = append(s.reqs, rec)
-	idx := len(s.reqs) - 1
+	rp := &rec
+	s.reqs = append(s.reqs, rp)
 	arn, ok := s.sso[key]
 	var id *identity
 	if ok {
@@ -726,19 +727,19 @@ func (s *Server) serveSSO(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if !ok {
 		w.Header().Set("X-Amzn-Errortype", "UnauthorizedException")
-		s.write(w, idx, http.StatusUnauthorized, []byte(`{"message":"Session token not found or invalid"}`))
-		s.finish(idx, http.StatusUnauthorized, "UnauthorizedException")
+		s.write(w, rp, http.StatusUnauthorized, []byte(`{"message":"Session token not found or invalid"}`))
+		s.finish(rp, http.StatusUnauthorized, "UnauthorizedException")
 		return
 	}
 	out, _ := json.Marshal(map[string]any{"roleCredentials": map[string]any{
 		"accessKeyId": id.accessKey, "secretAccessKey": id.secret, "sessionToken": id.token,
 		"expiration": id.expires.UnixMilli(),
 	}})
-	s.write(w, idx, http.StatusOK, out)
+	s.write(w, rp, http.StatusOK, out)
 }
 
 // writeError sends the STS error shape.
-func (s *Server) writeError(w http.ResponseWriter, idx int, e *apiError) {
+func (s *Server) writeError(w http.ResponseWriter, rp *Request, e *apiError) {
 	typ := "Sender"
 	if e.status >= 500 {
 		typ = "Receiver"
@@ -747,16 +748,16 @@ func (s *Server) writeError(w http.ResponseWriter, idx int, e *apiError) {
 		Error:     errorDetail{Type: typ, Code: e.code, Message: e.message},
 		RequestID: newRequestID(),
 	})
-	s.write(w, idx, e.status, append([]byte(xml.Header), body...))
-	s.finish(idx, e.status, e.code)
+	s.write(w, rp, e.status, append([]byte(xml.Header), body...))
+	s.finish(rp, e.status, e.code)
 }
 
 // write sends an answer with the (possibly skewed) Date header.
-func (s *Server) write(w http.ResponseWriter, idx, status int, body []byte) {
+func (s *Server) write(w http.ResponseWriter, rp *Request, status int, body []byte) {
 	s.mu.Lock()
 	date := s.now().UTC().Format(http.TimeFormat)
-	if idx < len(s.reqs) && s.reqs[idx].Status == 0 {
-		s.reqs[idx].Status = status
+	if rp.Status == 0 {
+		rp.Status = status
 	}
 	s.mu.Unlock()
 	h := w.Header()
@@ -769,14 +770,12 @@ func (s *Server) write(w http.ResponseWriter, idx, status int, body []byte) {
 	w.Write(body)
 }
 
-// finish records the outcome of request idx.
-func (s *Server) finish(idx, status int, code string) {
+// finish records the outcome of a request.
+func (s *Server) finish(rp *Request, status int, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if idx < len(s.reqs) {
-		s.reqs[idx].Status = status
-		s.reqs[idx].Error = code
-	}
+	rp.Status = status
+	rp.Error = code
 }
 
 // The XML shapes of the query protocol.
