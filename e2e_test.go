@@ -170,9 +170,11 @@ duration_seconds = 1800
 	if s := e.section("base-mfa"); s.Kind() != credfile.Managed || s.Get("aws_session_token") == "" {
 		t.Fatalf("base-mfa is %v with token %q", s.Kind(), s.Get("aws_session_token"))
 	}
-	e.credswap("assume", "--from-profile", "deploy", "-p", "deploy", "-q")
+	// The target is not the config profile's own name: for a profile with
+	// role_arn the AWS CLI would assume the role itself.
+	e.credswap("assume", "--from-profile", "deploy", "-p", "deploy-creds", "-q")
 	want := "arn:aws:sts::123456789012:assumed-role/deploy/from-config"
-	if got := e.awsIdentity("deploy"); got != want {
+	if got := e.awsIdentity("deploy-creds"); got != want {
 		t.Errorf("aws identity of deploy = %q, want %q", got, want)
 	}
 }
