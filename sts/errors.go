@@ -264,6 +264,7 @@ func (e *TimeoutError) Unwrap() error { return e.Err }
 type CredentialsError struct {
 	Profile string // "" for the default chain
 	Err     error
+	sso     bool // the profile signs in through IAM Identity Center
 }
 
 func (e *CredentialsError) Error() string {
@@ -279,9 +280,8 @@ func (e *CredentialsError) Hint() string {
 	if errors.As(e.Err, &h) {
 		return h.Hint()
 	}
-	msg := e.Err.Error()
 	switch {
-	case e.Profile != "" && (strings.Contains(msg, "sso") || strings.Contains(msg, "SSO")):
+	case e.sso && e.Profile != "":
 		return fmt.Sprintf("sign in again: aws sso login --profile %s", e.Profile)
 	case e.Profile == "":
 		return "name a source profile with -s, set AWS_PROFILE, or configure credentials (aws configure)"

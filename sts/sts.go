@@ -466,7 +466,8 @@ func (c *Client) source(k *call) error {
 			return &ExpiredSourceError{Profile: c.profile, Err: err}
 		}
 	}
-	return &CredentialsError{Profile: c.profile, Err: err}
+	sso := c.shared != nil && c.shared.Profile == c.profile && (c.shared.SSOAccountID != "" || c.shared.SSOSessionName != "")
+	return &CredentialsError{Profile: c.profile, Err: err, sso: sso}
 }
 
 // AssumeRole validates in, obtains the MFA code if needed, and assumes the
