@@ -146,7 +146,9 @@ func (tx *Tx) Set(profile string, values map[string]string) error {
 		if bytes.Equal(data, c.data) {
 			return nil // already holds exactly these values
 		}
-		if sectionOf(b).LongTerm() {
+		// Only the original keys are protected: a section already
+		// rewritten in this transaction holds what credswap wrote.
+		if c.op == opNone && sectionOf(b).LongTerm() {
 			if !tx.force {
 				return &LongTermError{Profile: profile, Op: "overwrite"}
 			}
@@ -185,7 +187,7 @@ func (tx *Tx) Remove(profile string) error {
 	case i >= 0:
 		c := tx.current(i)
 		b := parseBody(c.data, true, c.name)
-		if sectionOf(b).LongTerm() {
+		if c.op == opNone && sectionOf(b).LongTerm() {
 			if !tx.force {
 				return &LongTermError{Profile: profile, Op: "remove"}
 			}

@@ -379,3 +379,59 @@ func checkSDK(t *testing.T, dir string, before, after []byte, profile string, va
 		}
 	}
 }
+
+// FuzzParse compares credfile's reading of every section with aws-sdk-go-v2's
+// own loader: the credentials the SDK finds must be the values credfile
+// reads. (The byte order mark is left out: the SDK loses the first section
+// after one, which credfile repairs on the next write.)
+func FuzzParse(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s.data))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<14 {
+			return
+		}
+		data = bytes.TrimPrefix(data, utf8BOM)
+		path := filepath.Join(t.TempDir(), "credentials")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cf, _ := Parse(data)
+		for _, s := range cf.Sections() {
+			if s.Name == "" || strings.HasPrefix(s.Name, "profile ") {
+				continue // the SDK ignores these in a credentials file
+			}
+			if _, err := cf.Section(s.Name); err != nil {
+				continue // duplicates: the SDK merges them
+			}
+			cfg, err, panicked := sdkLoad(path, s.Name)
+			if panicked {
+				return // the SDK cannot read this file at all
+			}
+			if err != nil {
+				var notExist config.SharedConfigProfileNotExistError
+				if errors.As(err, &notExist) {
+					t.Fatalf("the sdk does not find section %q\n%q", s.Name, data)
+				}
+				continue // other keys of the section are invalid to the SDK
+			}
+			if cfg.SourceProfileName != "" || cfg.CredentialSource != "" {
+				continue
+			}
+			ak, sk := s.Get(KeyAccessKeyID), s.Get(KeySecretAccessKey)
+			c := cfg.Credentials
+			if ak == "" || sk == "" {
+				if c.HasKeys() {
+					t.Errorf("section %q: the sdk finds keys credfile does not\n%q", s.Name, data)
+				}
+				continue
+			}
+			got := [4]string{c.AccessKeyID, c.SecretAccessKey, c.SessionToken, c.AccountID}
+			want := [4]string{ak, sk, s.Get(KeySessionToken), s.Get(KeyAccountID)}
+			if got != want {
+				t.Errorf("section %q: the sdk reads %q, credfile %q\n%q", s.Name, got, want, data)
+			}
+		}
+	})
+}
