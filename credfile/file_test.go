@@ -41,10 +41,10 @@ func TestRefusals(t *testing.T) {
 			message: "refusing to remove it",
 		},
 		{
-			name:    "access key without a token is long-term",
-			before:  "[p]\naws_access_key_id = ASIAX\n",
-			edit:    func(p string) error { _, err := Write(p, "p", creds, Options{}); return err },
-			target:  new(*LongTermError),
+			name:   "access key without a token is long-term",
+			before: "[p]\naws_access_key_id = ASIAX\n",
+			edit:   func(p string) error { _, err := Write(p, "p", creds, Options{}); return err },
+			target: new(*LongTermError),
 		},
 		{
 			name:    "target appears twice",
@@ -61,9 +61,12 @@ func TestRefusals(t *testing.T) {
 			message: `invalid profile name "a]b"`,
 		},
 		{
-			name:    "bad value",
-			before:  "[a]\n",
-			edit:    func(p string) error { _, err := Write(p, "a", with(creds, KeySessionToken, "to ken"), Options{}); return err },
+			name:   "bad value",
+			before: "[a]\n",
+			edit: func(p string) error {
+				_, err := Write(p, "a", with(creds, KeySessionToken, "to ken"), Options{})
+				return err
+			},
 			target:  new(*ValueError),
 			message: "aws_session_token",
 		},
@@ -74,16 +77,22 @@ func TestRefusals(t *testing.T) {
 			target: new(*ValueError),
 		},
 		{
-			name:    "a key credswap does not own",
-			before:  "[a]\n",
-			edit:    func(p string) error { _, err := Write(p, "a", with(creds, "region", "us-east-1"), Options{}); return err },
+			name:   "a key credswap does not own",
+			before: "[a]\n",
+			edit: func(p string) error {
+				_, err := Write(p, "a", with(creds, "region", "us-east-1"), Options{})
+				return err
+			},
 			target:  new(*ValueError),
 			message: `"region"`,
 		},
 		{
 			name:   "aws_security_token is never written",
 			before: "[a]\n",
-			edit:   func(p string) error { _, err := Write(p, "a", with(creds, KeySecurityToken, "x"), Options{}); return err },
+			edit: func(p string) error {
+				_, err := Write(p, "a", with(creds, KeySecurityToken, "x"), Options{})
+				return err
+			},
 			target: new(*ValueError),
 		},
 		{
