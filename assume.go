@@ -231,6 +231,7 @@ func runAssume(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.CredentialSource = r.CredentialSource
 	client, err := sts.New(ctx, cfg)
 	if err != nil {
 		return err

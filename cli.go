@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -66,7 +67,9 @@ type app struct {
 	color          bool
 	g              globals
 	cmd            *command // the command being run
-	mfaTTY         string   // terminal for MFA prompts; "" = the SDK-independent default of package sts
+	logFormat      string   // "" for plain messages; "text" or "json" for timestamped log lines (refresh)
+	sleep          func(ctx context.Context, d time.Duration) error
+	mfaTTY         string // terminal for MFA prompts; "" = the SDK-independent default of package sts
 }
 
 // globals are the flags every command accepts, before or after its name.
@@ -105,8 +108,12 @@ type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-// clock is the time source; tests replace it.
-var clock = time.Now
+// clock and sleeper are the time source and the way to wait; tests
+// replace them.
+var (
+	clock   = time.Now
+	sleeper = sleepCtx
+)
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{
@@ -115,6 +122,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		stderr: stderr,
 		getenv: os.Getenv,
 		now:    clock,
+		sleep:  sleeper,
 		g:      globals{timeout: 30 * time.Second, lockTimeout: time.Minute},
 	}
 	a.color = isTerminal(stderr) && a.getenv("NO_COLOR") == ""
@@ -254,28 +262,61 @@ func errText(err error) string {
 
 // Messages on stderr: "credswap: ", "credswap: warning: ", "credswap: hint: ".
 func (a *app) errorf(format string, args ...any) {
-	a.printPrefixed("credswap: ", "\x1b[1;31m", format, args...)
+	a.message("error", "credswap: ", "\x1b[1;31m", "", format, args...)
 }
 
 func (a *app) warnf(format string, args ...any) {
-	a.printPrefixed("credswap: warning: ", "\x1b[33m", format, args...)
+	a.message("warning", "credswap: warning: ", "\x1b[33m", "", format, args...)
 }
 
 func (a *app) hintf(format string, args ...any) {
-	a.printPrefixed("credswap: hint: ", "\x1b[36m", format, args...)
+	a.message("hint", "credswap: hint: ", "\x1b[36m", "", format, args...)
 }
 
 func (a *app) infof(format string, args ...any) {
-	a.printPrefixed("credswap: ", "", format, args...)
+	a.message("info", "credswap: ", "", "", format, args...)
 }
 
-func (a *app) printPrefixed(prefix, color, format string, args ...any) {
+// message prints one line on stderr: plain by default; with --log-format
+// text, behind an RFC 3339 timestamp; with --log-format json, as one JSON
+// object a line, with the profile in a field of its own.
+func (a *app) message(level, prefix, color, profile, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	switch a.logFormat {
+	case "json":
+		rec := map[string]string{"time": a.now().UTC().Format(time.RFC3339), "level": level, "msg": msg}
+		if profile != "" {
+			rec["profile"] = profile
+		}
+		b, _ := json.Marshal(rec)
+		fmt.Fprintf(a.stderr, "%s\n", b)
+		return
+	case "text":
+		prefix = a.now().UTC().Format(time.RFC3339) + " " + prefix
+	}
+	if profile != "" {
+		msg = profile + ": " + msg
+	}
 	if a.color && color != "" {
 		fmt.Fprintf(a.stderr, "%s%s%s\x1b[0m\n", color, prefix, msg)
 		return
 	}
 	fmt.Fprintf(a.stderr, "%s%s\n", prefix, msg)
+}
+
+// sleepCtx waits d, or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // warn is the callback the packages report warnings through.

@@ -8,7 +8,9 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/internal/moto"
@@ -248,4 +250,72 @@ func TestE2ERefreshRenewsExactlyTheDue(t *testing.T) {
 			t.Errorf("after refresh, %s is %q", p, got)
 		}
 	}
+}
+
+// refresh --watch against moto, with credentials that live 15 minutes and a
+// margin 4 seconds short of that: the same section is renewed again and
+// again, each time about 4 seconds after the last, and SIGTERM stops it.
+func TestE2EWatchRenewsRepeatedly(t *testing.T) {
+	e := newE2E(t)
+	e.credswap("assume", "--role-arn", "arn:aws:iam::123456789012:role/w", "-s", "base", "-p", "w", "-d", "15m", "--session-name", "watch", "-q")
+	cmd := exec.Command(e.bin, "refresh", "--watch", "--min-remaining", "14m56s", "--log-format", "json")
+	cmd.Env, cmd.Dir = e.env, e.home
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(40 * time.Second)
+	for strings.Count(stderr.String(), `"msg":"renewed`) < 3 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if err != nil {
+		t.Errorf("refresh --watch ended with %v", err)
+	}
+	out := stderr.String()
+	if n := strings.Count(out, `"msg":"renewed`); n < 3 {
+		t.Fatalf("%d renewals before the deadline:\n%s", n, out)
+	}
+	var times []time.Time
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var rec struct{ Time, Msg, Profile string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		if strings.HasPrefix(rec.Msg, "renewed") {
+			if rec.Profile != "w" {
+				t.Errorf("renewed %q", rec.Profile)
+			}
+			ts, _ := time.Parse(time.RFC3339, rec.Time)
+			times = append(times, ts)
+		}
+	}
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < 2*time.Second || gap > 8*time.Second {
+			t.Errorf("renewal %d came %v after the previous one, want about 4s", i, gap)
+		}
+	}
+	if got := e.awsIdentity("w"); got != "arn:aws:sts::123456789012:assumed-role/w/watch" {
+		t.Errorf("after the watch, w is %q", got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process writing while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

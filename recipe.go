@@ -334,8 +334,10 @@ func (a *app) renew(ctx context.Context, r *recipe, source *sts.Credentials) (*s
 	if cfg.ConfigFile == "" {
 		cfg.ConfigFile = r.ConfigFile
 	}
+	cfg.CredentialSource = r.CredentialSource
 	if source != nil {
 		cfg.Profile = ""
+		cfg.CredentialSource = ""
 		cfg.Credentials = source
 	}
 	client, err := sts.New(ctx, cfg)

@@ -21,14 +21,21 @@ or only the PROFILEs named. STS calls run concurrently; the results go into the
 file in one locked, atomic rewrite. Sections that fail are reported and the
 others still written.
 
+With --watch it stays in the foreground and renews each section when it comes
+within --min-remaining of expiry, sleeping until then; sections written by
+other credswap runs meanwhile are picked up, failures are retried with a
+capped exponential backoff, and SIGINT or SIGTERM stop it cleanly (exit 0).
+
 Exit status: 0 every section fresh or renewed, 1 any failed, 3 the only
 failures were MFA codes that could not be obtained (no terminal, no
---token-command recorded).
+--token-command recorded), 130 interrupted by a signal (the sections renewed
+before the signal are written; the file is never half-written).
 
 Examples:
   credswap refresh
   credswap refresh prod staging --force
-  */10 * * * *  credswap refresh -q          # crontab`,
+  credswap refresh -q --log-format json          # cron, systemd
+  credswap refresh --watch --min-remaining 10m`,
 	run: runRefresh,
 }
 
@@ -59,30 +66,64 @@ type refreshTask struct {
 	exp    time.Time
 }
 
+// refreshPolicy says which sections a refresh pass renews.
+type refreshPolicy struct {
+	names        []string      // only these; all managed sections when empty
+	minRemaining time.Duration // renew what expires within this long
+	force        bool          // renew whatever its expiry
+	// watch mode: skip reports sections to leave out of this pass (backing
+	// off after a failure); margin, when not nil, replaces minRemaining per
+	// section.
+	skip   func(profile string) bool
+	margin func(profile string) time.Duration
+}
+
+func (p *refreshPolicy) marginOf(profile string) time.Duration {
+	if p.margin != nil {
+		return p.margin(profile)
+	}
+	return p.minRemaining
+}
+
 func runRefresh(ctx context.Context, a *app, args []string) error {
 	var (
-		minRemaining = 15 * time.Minute
-		force, quiet bool
+		pol          = refreshPolicy{minRemaining: 15 * time.Minute}
+		quiet, watch bool
 		jobs         = 8
 		output       string
 	)
 	fs := a.newFlagSet("refresh")
-	fs.Var(durationValue{&minRemaining}, "min-remaining", "renew what expires within this long (default 15m)")
-	fs.BoolVar(&force, "force", false, "renew every named or managed section, however long it stays valid")
+	fs.Var(durationValue{&pol.minRemaining}, "min-remaining", "renew what expires within this long (default 15m)")
+	fs.BoolVar(&pol.force, "force", false, "renew every named or managed section, however long it stays valid")
 	fs.IntVar(&jobs, "jobs", jobs, "STS calls at once")
 	fs.StringVarP(&output, "output", "o", "text", "text or json")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "print only failures")
+	fs.BoolVar(&watch, "watch", false, "stay in the foreground and renew each section when it comes due")
+	fs.StringVar(&a.logFormat, "log-format", "", "timestamped log lines on stderr: text or json")
 	if err := a.parse(fs, args); err != nil {
 		return done(err)
 	}
 	if err := checkOutput("refresh", output, "text", "json"); err != nil {
 		return err
 	}
+	switch a.logFormat {
+	case "", "text", "json":
+	default:
+		f := a.logFormat
+		a.logFormat = ""
+		return usagef("refresh: invalid --log-format %q: want text or json", f)
+	}
 	if jobs < 1 {
 		return usagef("refresh: --jobs must be at least 1")
 	}
-	names := fs.Args()
-	for _, n := range names {
+	if watch && pol.force {
+		return usagef("refresh: --watch renews each section when it comes due; --force does not go with it")
+	}
+	if watch && output == "json" {
+		return usagef("refresh: --watch logs on stderr; use --log-format json rather than -o json")
+	}
+	pol.names = fs.Args()
+	for _, n := range pol.names {
 		if err := checkProfileName("profile", n); err != nil {
 			return err
 		}
@@ -91,20 +132,45 @@ func runRefresh(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	tasks, err := a.refreshFile(ctx, path, names, minRemaining, force, jobs)
+	if watch {
+		return a.watch(ctx, path, &pol, jobs, quiet)
+	}
+	tasks, err := a.refreshFile(ctx, path, &pol, jobs)
 	if err != nil {
 		return err
 	}
-	return a.reportRefresh(ctx, tasks, output, quiet)
+	failed, mfaOnly := a.reportTasks(tasks, quiet)
+	if len(tasks) == 0 && !quiet {
+		a.infof("no managed sections in %s", a.displayPath(path))
+	}
+	if output == "json" {
+		if tasks == nil {
+			tasks = []*refreshTask{}
+		}
+		if err := writeJSON(a.stdout, tasks); err != nil {
+			return err
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case failed == 0:
+		return nil
+	case mfaOnly:
+		return &exitError{code: 3}
+	default:
+		return &exitError{code: 1}
+	}
 }
 
-// refreshFile runs one refresh under the file's lock: the decisions are
-// made on what the file holds once the lock is taken, so a refresh never
-// undoes a newer write.
-func (a *app) refreshFile(ctx context.Context, path string, names []string, minRemaining time.Duration, force bool, jobs int) ([]*refreshTask, error) {
+// refreshFile runs one refresh pass under the file's lock: the decisions
+// are made on what the file holds once the lock is taken, so a refresh never
+// undoes a newer write. The sections that renewed are written even when
+// others failed, or when ctx was cancelled meanwhile.
+func (a *app) refreshFile(ctx context.Context, path string, pol *refreshPolicy, jobs int) ([]*refreshTask, error) {
 	var tasks []*refreshTask
 	_, err := credfile.Edit(path, a.fileOptions(false), func(tx *credfile.Tx) error {
-		tasks = planRefresh(tx.File(), names, minRemaining, force, a.now())
+		tasks = planRefresh(tx.File(), pol, a.now())
 		a.renewAll(ctx, tasks, jobs)
 		for _, t := range tasks {
 			if t.Status != statusRenewed {
@@ -123,18 +189,25 @@ func (a *app) refreshFile(ctx context.Context, path string, names []string, minR
 }
 
 // planRefresh decides, for the file as it is now, which sections to renew.
-func planRefresh(f *credfile.File, names []string, minRemaining time.Duration, force bool, now time.Time) []*refreshTask {
+func planRefresh(f *credfile.File, pol *refreshPolicy, now time.Time) []*refreshTask {
 	var tasks []*refreshTask
 	byName := map[string]*refreshTask{}
-	add := func(s *credfile.Section, name string) {
+	add := func(name string) {
+		if byName[name] != nil || (pol.skip != nil && pol.skip(name)) {
+			return
+		}
 		t := &refreshTask{Profile: name, done: make(chan struct{})}
 		tasks = append(tasks, t)
 		byName[name] = t
-		if s == nil {
+		s, err := f.Section(name)
+		switch {
+		case err != nil: // the same name twice: botocore cannot read it either
+			t.fail(err)
+			return
+		case s == nil:
 			t.fail(fmt.Errorf("no section [%s] in the credentials file", name))
 			return
-		}
-		if s.Kind() != credfile.Managed {
+		case s.Kind() != credfile.Managed:
 			t.fail(withHint(fmt.Errorf("[%s] is not managed by credswap (it has no x_credswap_ keys)", name), "write it once with 'credswap assume' or 'credswap session' so that refresh knows how to renew it"))
 			return
 		}
@@ -150,40 +223,21 @@ func planRefresh(f *credfile.File, names []string, minRemaining time.Duration, f
 		if ok {
 			t.Expiration = rfc3339(exp)
 		}
-		if force || !ok || exp.Sub(now) < minRemaining {
+		if pol.force || !ok || exp.Sub(now) <= pol.marginOf(name) {
 			t.due = true
 		} else {
 			t.Status = statusFresh
 		}
 	}
-	if len(names) == 0 {
+	if len(pol.names) == 0 {
 		for _, s := range f.Sections() {
-			if s.Kind() == credfile.Managed && byName[s.Name] == nil {
-				sec, err := f.Section(s.Name)
-				if err != nil { // the same name twice: botocore cannot read it either
-					t := &refreshTask{Profile: s.Name, done: make(chan struct{})}
-					t.fail(err)
-					tasks = append(tasks, t)
-					byName[s.Name] = t
-					continue
-				}
-				add(sec, s.Name)
+			if s.Kind() == credfile.Managed {
+				add(s.Name)
 			}
 		}
 	} else {
-		for _, n := range names {
-			if byName[n] != nil {
-				continue
-			}
-			sec, err := f.Section(n)
-			if err != nil {
-				t := &refreshTask{Profile: n, done: make(chan struct{})}
-				t.fail(err)
-				tasks = append(tasks, t)
-				byName[n] = t
-				continue
-			}
-			add(sec, n)
+		for _, n := range pol.names {
+			add(n)
 		}
 	}
 	// A section whose source profile is renewed in the same run waits for
@@ -259,6 +313,9 @@ func (a *app) renewAll(ctx context.Context, tasks []*refreshTask, jobs int) {
 			defer func() { <-sem }()
 			creds, err := a.renew(ctx, t.recipe, source)
 			if err != nil {
+				if ctx.Err() != nil {
+					err = fmt.Errorf("interrupted: %w", ctx.Err())
+				}
 				t.fail(err)
 				return
 			}
@@ -272,54 +329,34 @@ func (a *app) renewAll(ctx context.Context, tasks []*refreshTask, jobs int) {
 	wg.Wait()
 }
 
-// reportRefresh prints one line per section and returns the exit status.
-func (a *app) reportRefresh(ctx context.Context, tasks []*refreshTask, output string, quiet bool) error {
+// reportTasks prints one line per section and counts the failures.
+func (a *app) reportTasks(tasks []*refreshTask, quiet bool) (failed int, mfaOnly bool) {
 	now := a.now()
-	failed, mfaOnly := 0, true
+	mfaOnly = true
 	for _, t := range tasks {
 		switch t.Status {
 		case statusRenewed:
 			if !quiet {
-				a.infof("%s: renewed, %s, expires %s (%s)", t.Profile, t.ARN, t.Expiration, timeLeft(t.exp, now))
+				a.message("info", "credswap: ", "", t.Profile, "renewed, %s, expires %s (%s)", t.ARN, t.Expiration, timeLeft(t.exp, now))
 			}
 		case statusFresh:
 			if !quiet {
-				a.infof("%s: still valid for %s", t.Profile, span(t.exp.Sub(now)))
+				a.message("info", "credswap: ", "", t.Profile, "still valid for %s", span(t.exp.Sub(now)))
 			}
 		case statusMFARequired:
 			failed++
-			a.errorf("%s: needs an MFA code: %s", t.Profile, t.Error)
+			a.message("error", "credswap: ", "\x1b[1;31m", t.Profile, "needs an MFA code: %s", t.Error)
 			for _, h := range hints(t.err) {
 				a.hintf("%s", h)
 			}
 		default:
 			failed++
 			mfaOnly = false
-			a.errorf("%s: failed: %s", t.Profile, t.Error)
+			a.message("error", "credswap: ", "\x1b[1;31m", t.Profile, "failed: %s", t.Error)
 			for _, h := range hints(t.err) {
 				a.hintf("%s", h)
 			}
 		}
 	}
-	if len(tasks) == 0 && !quiet {
-		a.infof("no managed sections in the credentials file")
-	}
-	if output == "json" {
-		if tasks == nil {
-			tasks = []*refreshTask{}
-		}
-		if err := writeJSON(a.stdout, tasks); err != nil {
-			return err
-		}
-	}
-	switch {
-	case ctx.Err() != nil:
-		return ctx.Err()
-	case failed == 0:
-		return nil
-	case mfaOnly:
-		return &exitError{code: 3}
-	default:
-		return &exitError{code: 1}
-	}
+	return failed, mfaOnly
 }
