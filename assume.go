@@ -252,7 +252,38 @@ func runAssume(ctx context.Context, a *app, args []string) error {
 	if !o.quiet && o.output != "json" {
 		a.summary("assumed", o.profile, res.Path, creds)
 	}
+	a.warnShadowingConfig(o.profile)
 	return a.printAssumeResult(o.profile, res.Path, creds, o.output, false)
+}
+
+// warnShadowingConfig warns when the config file's profile of the same name
+// tells the AWS CLI to obtain credentials itself (a role, SSO, web identity):
+// botocore then never reads the section credswap wrote.
+func (a *app) warnShadowingConfig(profile string) {
+	cfgPath, err := a.configPath()
+	if err != nil {
+		return
+	}
+	cfg, err := credfile.Read(cfgPath)
+	if err != nil {
+		return
+	}
+	names := []string{"profile " + profile}
+	if profile == "default" {
+		names = append(names, "default")
+	}
+	for _, n := range names {
+		s, err := cfg.Section(n)
+		if err != nil || s == nil {
+			continue
+		}
+		for _, k := range []string{"role_arn", "sso_session", "sso_start_url", "web_identity_token_file"} {
+			if s.Has(k) {
+				a.warnf("profile %q of %s has %s: the AWS CLI and SDKs obtain its credentials themselves and ignore the section credswap wrote; write to another profile with -p", profile, a.displayPath(cfgPath), k)
+				return
+			}
+		}
+	}
 }
 
 // printAssumeResult prints what -o json and -o env put on stdout.

@@ -151,5 +151,6 @@ func runSession(ctx context.Context, a *app, args []string) error {
 	if !quiet && output != "json" {
 		a.summary("session for", profile, res.Path, creds)
 	}
+	a.warnShadowingConfig(profile)
 	return a.printAssumeResult(profile, res.Path, creds, output, false)
 }
