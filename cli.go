@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -69,6 +70,7 @@ type app struct {
 	cmd            *command // the command being run
 	logFormat      string   // "" for plain messages; "text" or "json" for timestamped log lines (refresh)
 	sleep          func(ctx context.Context, d time.Duration) error
+	outMu          sync.Mutex // one message line at a time: renewals run concurrently
 	mfaTTY         string // terminal for MFA prompts; "" = the SDK-independent default of package sts
 }
 
@@ -282,6 +284,8 @@ func (a *app) infof(format string, args ...any) {
 // object a line, with the profile in a field of its own.
 func (a *app) message(level, prefix, color, profile, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
 	switch a.logFormat {
 	case "json":
 		rec := map[string]string{"time": a.now().UTC().Format(time.RFC3339), "level": level, "msg": msg}
