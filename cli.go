@@ -71,7 +71,7 @@ type app struct {
 	logFormat      string   // "" for plain messages; "text" or "json" for timestamped log lines (refresh)
 	sleep          func(ctx context.Context, d time.Duration) error
 	outMu          sync.Mutex // one message line at a time: renewals run concurrently
-	mfaTTY         string // terminal for MFA prompts; "" = the SDK-independent default of package sts
+	mfaTTY         string     // terminal for MFA prompts; "" = the SDK-independent default of package sts
 }
 
 // globals are the flags every command accepts, before or after its name.
