@@ -1,0 +1,270 @@
+// Command bench measures credswap against what it replaces and against the
+// limits of what it does, side by side in one run: every candidate of a
+// measurement runs once per round, the rounds interleaved, and the report
+// gives medians and their ratios. See BENCHMARKS.md.
+//
+//	go run ./bench                          # everything, fake STS, markdown on stdout
+//	go run ./bench -sts moto -runs 9        # against a moto_server it starts
+//	go run ./bench -only file,startup       # some of the measurements
+//	go run ./bench -out bench/results.md -json bench/results.json -chart bench/filesize.svg
+//
+// The measurements (-only takes their names or numbers):
+//
+//  1. cli:     credswap assume versus the AWS CLI workflow (aws sts
+//     assume-role + 3 × aws configure set) against the same endpoint
+//  2. limit:   credswap assume versus one bare signed AssumeRole from a
+//     minimal process (bench/bareassume)
+//  3. file:    one section updated in files of 1 to 10,000 sections
+//     versus writing the same bytes (temp file, fsync, rename), and the
+//     same files under whole credswap assume processes; draws the chart
+//  4. refresh: credswap refresh --force of 100 managed sections against an
+//     STS with 50 ms of latency, for several --jobs, counting the rewrites
+//  5. startup: credswap version, list and use on a 1,000-section file,
+//     whether list and use load the SDK's configuration, and what package
+//     initialisation costs
+//
+// It builds credswap and bench/bareassume itself, runs every process in a
+// temporary HOME with AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE of
+// its own, and never touches the real ~/.aws.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type options struct {
+	sts             string // fake or moto
+	stsURL          string // an STS already running (moto), instead of starting one
+	runs            int
+	fileRounds      int
+	only            []string
+	sizes           []int
+	jobs            []int
+	profiles        int
+	delay           time.Duration
+	startupSections int
+	process         bool   // item 3 also times whole processes
+	out             string // markdown report; "" = stdout
+	jsonOut         string
+	chart           string // SVG file for item 3
+	chartRef        string // how the report refers to it
+	profileDir      string
+	keep            bool
+	tmpRoot         string
+}
+
+var items = []string{"cli", "limit", "file", "refresh", "startup"}
+
+func main() {
+	if err := mainErr(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.sts, "sts", "fake", "STS to call: fake (internal/ststest, in process) or moto (starts moto_server)")
+	fs.StringVar(&o.stsURL, "sts-url", "", "use a moto_server already running at this `URL` (with -sts moto)")
+	fs.IntVar(&o.runs, "runs", 7, "rounds of each measurement (item 2 and 5: 3×, item 3 in process: -file-rounds)")
+	fs.IntVar(&o.fileRounds, "file-rounds", 0, "rounds of each in-process file update (default max(3×runs, 15))")
+	only := fs.String("only", "", "comma-separated measurements to run: "+strings.Join(items, ",")+" or 1-5 (default all)")
+	sizes := fs.String("sizes", "1,10,100,1000,3000,10000", "file sizes of item 3, in sections")
+	jobs := fs.String("jobs", "1,4,8,16,32", "--jobs values of item 4")
+	fs.IntVar(&o.profiles, "profiles", 100, "managed sections of item 4")
+	fs.DurationVar(&o.delay, "delay", 50*time.Millisecond, "STS latency of item 4")
+	fs.IntVar(&o.startupSections, "startup-sections", 1000, "sections of the file of item 5")
+	fs.BoolVar(&o.process, "process", true, "item 3: also time whole credswap assume and bareassume processes on each file")
+	fs.StringVar(&o.out, "out", "", "write the markdown report to `file` (default stdout)")
+	fs.StringVar(&o.jsonOut, "json", "", "write the report as JSON to `file`")
+	fs.StringVar(&o.chart, "chart", "", "write the chart of item 3 (SVG) to `file`")
+	fs.StringVar(&o.profileDir, "profile", "", "write CPU profiles of the in-process update to `dir`")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
+	fs.StringVar(&o.tmpRoot, "tmp", "", "make the temporary directory under `dir` (default: the system's)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.sts != "fake" && o.sts != "moto" {
+		return o, fmt.Errorf("-sts must be fake or moto")
+	}
+	if o.runs < 1 {
+		return o, fmt.Errorf("-runs must be at least 1")
+	}
+	if o.fileRounds == 0 {
+		o.fileRounds = max(3*o.runs, 15)
+	}
+	var err error
+	if o.sizes, err = ints(*sizes); err != nil {
+		return o, fmt.Errorf("-sizes: %w", err)
+	}
+	slices.Sort(o.sizes)
+	if o.jobs, err = ints(*jobs); err != nil {
+		return o, fmt.Errorf("-jobs: %w", err)
+	}
+	for _, s := range strings.Split(*only, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if n, err := strconv.Atoi(s); err == nil && n >= 1 && n <= len(items) {
+			s = items[n-1]
+		}
+		if !slices.Contains(items, s) {
+			return o, fmt.Errorf("-only: unknown measurement %q", s)
+		}
+		o.only = append(o.only, s)
+	}
+	if len(o.only) == 0 {
+		o.only = items
+	}
+	if o.chart != "" {
+		o.chartRef = o.chart
+		if o.out != "" {
+			if rel, err := filepath.Rel(filepath.Dir(o.out), o.chart); err == nil {
+				o.chartRef = filepath.ToSlash(rel)
+			}
+		}
+	}
+	return o, nil
+}
+
+func ints(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func mainErr(args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	rep, err := runHarness(o, stderr)
+	if err != nil {
+		return err
+	}
+	rep.Command = "go run ./bench " + strings.Join(args, " ")
+	var md bytes.Buffer
+	writeMarkdown(&md, rep)
+	if o.out == "" {
+		stdout.Write(md.Bytes())
+	} else if err := os.WriteFile(o.out, md.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if o.jsonOut != "" {
+		var js bytes.Buffer
+		if err := writeJSON(&js, rep); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.jsonOut, js.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runHarness builds the binaries, starts the STS and runs the measurements
+// o selects.
+func runHarness(o options, log io.Writer) (*Report, error) {
+	h := &harness{opt: o, log: log}
+	var err error
+	if h.root, err = moduleRoot(); err != nil {
+		return nil, err
+	}
+	if h.tmp, err = os.MkdirTemp(o.tmpRoot, "credswap-bench-"); err != nil {
+		return nil, err
+	}
+	if h.tmp, err = filepath.EvalSymlinks(h.tmp); err != nil {
+		return nil, err
+	}
+	if o.keep {
+		h.logf("temporary directory: %s", h.tmp)
+	} else {
+		defer os.RemoveAll(h.tmp)
+	}
+	h.logf("building credswap and bareassume")
+	if err := h.build(filepath.Join(h.tmp, "bin")); err != nil {
+		return nil, err
+	}
+	if p, err := resolveTool("aws"); err == nil {
+		h.aws = p
+	}
+	switch {
+	case o.sts == "fake":
+		h.ep = startFake()
+	case o.stsURL != "":
+		if h.ep, err = motoEndpoint(o.stsURL, nil); err != nil {
+			return nil, err
+		}
+	default:
+		bin, err := resolveTool("moto_server")
+		if err != nil {
+			return nil, fmt.Errorf("-sts moto: %w", err)
+		}
+		h.logf("starting %s", bin)
+		u, stop, err := startMoto(bin)
+		if err != nil {
+			return nil, err
+		}
+		if h.ep, err = motoEndpoint(u, stop); err != nil {
+			stop()
+			return nil, err
+		}
+	}
+	defer h.ep.close()
+
+	rep := &Report{Started: time.Now(), Machine: describeMachine(h.tmp, h.aws), Runs: o.runs,
+		Endpoint: h.ep.kind + " (" + h.ep.url + ")"}
+	if h.ep.kind == "fake" {
+		rep.Endpoint = "the fake STS of internal/ststest, in the harness's process, on loopback"
+	} else {
+		rep.Endpoint = "moto_server on loopback"
+	}
+	for _, name := range o.only {
+		var it *Item
+		switch name {
+		case "cli":
+			it, err = h.itemCLI()
+		case "limit":
+			it, err = h.itemLimit()
+		case "file":
+			it, err = h.itemFile()
+			if err == nil && o.chart != "" {
+				rep.Chart = o.chartRef
+			}
+		case "refresh":
+			it, err = h.itemRefresh()
+		case "startup":
+			it, err = h.itemStartup()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		rep.Items = append(rep.Items, it)
+	}
+	return rep, nil
+}
