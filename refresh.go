@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 	"time"
 
@@ -169,6 +171,9 @@ func runRefresh(ctx context.Context, a *app, args []string) error {
 // others failed, or when ctx was cancelled meanwhile.
 func (a *app) refreshFile(ctx context.Context, path string, pol *refreshPolicy, jobs int) ([]*refreshTask, error) {
 	var tasks []*refreshTask
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && len(pol.names) == 0 {
+		return nil, nil // nothing to renew; taking the lock would create ~/.aws
+	}
 	_, err := credfile.Edit(path, a.fileOptions(false), func(tx *credfile.Tx) error {
 		tasks = planRefresh(tx.File(), pol, a.now())
 		a.renewAll(ctx, tasks, jobs)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"os"
 
 	"github.com/credswap/credswap/credfile"
 )
@@ -46,6 +48,15 @@ func runRemove(ctx context.Context, a *app, args []string) error {
 	path, err := a.credentialsPath()
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if expired {
+			if !quiet {
+				a.infof("no expired managed sections: %s does not exist", a.displayPath(path))
+			}
+			return nil
+		}
+		return &credfile.NotFoundError{Profile: names[0]}
 	}
 	var removed []string
 	res, err := credfile.Edit(path, a.fileOptions(force), func(tx *credfile.Tx) error {

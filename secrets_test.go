@@ -40,6 +40,7 @@ func TestNoSecretsInOutput(t *testing.T) {
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config"))
 	t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL())
 	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // never probe the instance metadata address
 	t.Setenv("CREDSWAP_TTY", filepath.Join(home, "no-tty"))
 	t.Setenv("SHELL", "/bin/bash")
 

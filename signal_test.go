@@ -70,6 +70,7 @@ func newProcEnv(t *testing.T) *procEnv {
 		"AWS_CONFIG_FILE="+filepath.Join(dir, "config"),
 		"AWS_ENDPOINT_URL_STS="+srv.URL(),
 		"AWS_REGION=us-east-1",
+		"AWS_EC2_METADATA_DISABLED=true",
 		"CREDSWAP_TTY="+filepath.Join(dir, "no-tty"),
 	)
 	if err := os.WriteFile(p.creds, []byte("[base]\naws_access_key_id = "+baseKey+"\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+	"github.com/aws/smithy-go/logging"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"gopkg.in/ini.v1"
 )
@@ -182,6 +183,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			})
 		}),
 		config.WithAssumeRoleCredentialOptions(c.chainOptions),
+		// The SDK's own logger writes unprefixed lines on stderr (such as
+		// "WARN falling back to IMDSv1"); what matters reaches the caller
+		// as an error or through Warn.
+		config.WithLogger(logging.Nop{}),
 	}
 	if cfg.CredentialsFile != "" {
 		opts = append(opts, config.WithSharedCredentialsFiles([]string{cfg.CredentialsFile}))
