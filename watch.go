@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/credswap/credswap/credfile"
+	"github.com/credswap/credswap/sts"
 )
 
 const (
@@ -31,6 +32,9 @@ type watchState struct {
 
 // watch renews each section when it comes due, until ctx is cancelled.
 func (a *app) watch(ctx context.Context, path string, pol *refreshPolicy, jobs int, quiet bool) error {
+	// Nobody may be at the terminal, and a prompt would hold the file's lock
+	// while it waits: sections that need a typed code are reported instead.
+	a.mfaTTY = sts.NoTerminal
 	st := &watchState{retryAt: map[string]time.Time{}, delay: map[string]time.Duration{}, lifetime: map[string]time.Duration{}}
 	pol.skip = func(p string) bool {
 		at, ok := st.retryAt[p]

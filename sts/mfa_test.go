@@ -118,3 +118,17 @@ func TestMFACodeSources(t *testing.T) {
 		as[*sts.UsageError](t, err)
 	})
 }
+
+// NoTerminal refuses to prompt even where a terminal exists (os.DevNull
+// opens fine, and would otherwise be read as an empty answer).
+func TestNoTerminalNeverPrompts(t *testing.T) {
+	_, err := sts.TokenSource{TTY: sts.NoTerminal}.Get(t.Context())
+	var mr *sts.MFARequiredError
+	if !errors.As(err, &mr) || !errors.Is(err, sts.ErrNoTerminal) {
+		t.Fatalf("Get with NoTerminal: %v, want a *MFARequiredError", err)
+	}
+	code, err := sts.TokenSource{TTY: sts.NoTerminal, Code: "123456"}.Get(t.Context())
+	if err != nil || code != "123456" {
+		t.Errorf("a given code still wins: %q, %v", code, err)
+	}
+}

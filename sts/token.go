@@ -18,6 +18,10 @@ const DefaultTokenTimeout = 60 * time.Second
 // is not a 6-digit code.
 const promptAttempts = 3
 
+// NoTerminal as TokenSource.TTY means: never ask on a terminal, even when
+// there is one (unattended modes such as refresh --watch).
+const NoTerminal = "-"
+
 // TokenSource provides an MFA code, trying in order: Code, Command, then a
 // prompt on the terminal. It never reads standard input: a prompt opens the
 // terminal device itself, and when there is none, Get fails at once with
@@ -35,7 +39,8 @@ type TokenSource struct {
 	Timeout time.Duration
 
 	// TTY is the terminal device to prompt on; "" means /dev/tty
-	// (CONIN$ and CONOUT$ on Windows). Tests set a path that does not exist.
+	// (CONIN$ and CONOUT$ on Windows), NoTerminal never to prompt. Tests set
+	// a path that does not exist.
 	TTY string
 
 	// Prompt is written to the terminal before reading a code; "" means
@@ -81,6 +86,9 @@ func (t TokenSource) get(ctx context.Context, serial string) (string, error) {
 		if serial != "" {
 			prompt = fmt.Sprintf("MFA code for %s: ", serial)
 		}
+	}
+	if t.TTY == NoTerminal {
+		return "", &MFARequiredError{Serial: serial, Err: ErrNoTerminal}
 	}
 	in, out, err := openTerminal(t.TTY)
 	if err != nil {
