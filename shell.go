@@ -60,8 +60,13 @@ func (a *app) shellFlag(cmd, v string) (shellKind, error) {
 	return k, nil
 }
 
-// quote quotes s as one word for the shell.
+// quote quotes s as one word for the shell. In sh and fish a word of
+// only safe characters (every credential, ARN and profile name credswap
+// writes) stays bare, as in a hand-written `export AWS_PROFILE=prod`.
 func (k shellKind) quote(s string) string {
+	if k != shellPowerShell && shellSafe(s) {
+		return s
+	}
 	switch k {
 	case shellFish:
 		return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
@@ -117,4 +122,20 @@ func writeShellExports(w io.Writer, k shellKind, c *sts.Credentials) error {
 	// Older tools read AWS_SECURITY_TOKEN first; a stale one would win.
 	k.unset(w, "AWS_SECURITY_TOKEN")
 	return nil
+}
+
+// shellSafe reports whether s needs no quoting in sh or fish.
+func shellSafe(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.ContainsRune("/+=:._@,-%", c):
+		default:
+			return false
+		}
+	}
+	return true
 }

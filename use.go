@@ -165,7 +165,8 @@ func runEnv(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("[%s] holds no access key and secret key", profile)
 	}
 	if exp, ok := sec.Expiration(); ok && !exp.After(a.now()) {
-		return withHint(fmt.Errorf("the credentials of [%s] %s", profile, timeLeft(exp, a.now())), fmt.Sprintf("renew them with 'credswap refresh %s' or 'credswap assume'", profile))
+		a.warnf("the credentials of [%s] %s", profile, timeLeft(exp, a.now()))
+		a.hintf("renew them with 'credswap refresh %s' or 'credswap assume'", profile)
 	}
 	var buf bytes.Buffer
 	if err := writeShellExports(&buf, k, c); err != nil {
