@@ -200,19 +200,11 @@ func runAssume(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 
-	path, err := a.credentialsPath()
+	path, target, err := a.lookupSection(o.profile)
 	if err != nil {
 		return err
 	}
-	if err := a.checkSourceIsNotTarget(r.SourceProfile, o.profile, path); err != nil {
-		return err
-	}
-	file, err := credfile.Read(path)
-	if err != nil {
-		return err
-	}
-	target, err := file.Section(o.profile)
-	if err != nil {
+	if err := a.checkSourceIsNotTarget(r.SourceProfile, o.profile, target); err != nil {
 		return err
 	}
 	if target != nil && target.LongTerm() && !o.force {
@@ -342,29 +334,19 @@ func (a *app) verify(ctx context.Context, base sts.Config, creds *sts.Credential
 // checkSourceIsNotTarget refuses to overwrite the section whose credentials
 // would call STS: the call would consume what it replaces. Without -s the
 // SDK's chain reads AWS_PROFILE or [default] unless keys are in the
-// environment.
-func (a *app) checkSourceIsNotTarget(source, target, path string) error {
+// environment; that only matters when the target holds long-term keys.
+func (a *app) checkSourceIsNotTarget(source, target string, sec *credfile.Section) error {
 	if source != "" {
 		if source == target {
 			return withHint(usagef("the source profile and the target profile are both %q", target), "write the new credentials to another profile with -p")
 		}
 		return nil
 	}
-	if a.getenv("AWS_ACCESS_KEY_ID") != "" {
-		return nil
-	}
 	implicit := a.getenv("AWS_PROFILE")
 	if implicit == "" {
 		implicit = "default"
 	}
-	if implicit != target {
-		return nil
-	}
-	f, err := credfile.Read(path)
-	if err != nil {
-		return nil // the write reports it
-	}
-	if s, _ := f.Section(target); s != nil && s.LongTerm() {
+	if a.getenv("AWS_ACCESS_KEY_ID") == "" && implicit == target && sec != nil && sec.LongTerm() {
 		return withHint(usagef("without -s the source credentials come from [%s], which is also the target", target),
 			"name the source profile with -s, or write to another profile with -p")
 	}

@@ -420,6 +420,37 @@ func expandHome(p string, getenv func(string) string) (string, error) {
 	return p, nil
 }
 
+// readCredentials reads the credentials file, without the lock: writers
+// replace it by an atomic rename, so a read sees one whole version.
+func (a *app) readCredentials() (string, *credfile.File, error) {
+	path, err := a.credentialsPath()
+	if err != nil {
+		return "", nil, err
+	}
+	f, err := credfile.Read(path)
+	return path, f, err
+}
+
+// lookupSection returns a section of the credentials file, nil when there
+// is none; a name that appears twice is an error.
+func (a *app) lookupSection(profile string) (string, *credfile.Section, error) {
+	path, f, err := a.readCredentials()
+	if err != nil {
+		return path, nil, err
+	}
+	sec, err := f.Section(profile)
+	return path, sec, err
+}
+
+// needSection is lookupSection for a section that must be there.
+func (a *app) needSection(profile string) (string, *credfile.Section, error) {
+	path, sec, err := a.lookupSection(profile)
+	if err == nil && sec == nil {
+		err = withHint(fmt.Errorf("no section [%s] in %s", profile, a.displayPath(path)), "run 'credswap list' to see the profiles")
+	}
+	return path, sec, err
+}
+
 // fileOptions are the credfile options every writing command uses.
 func (a *app) fileOptions(force bool) credfile.Options {
 	return credfile.Options{

@@ -41,20 +41,9 @@ func runCredentialProcess(ctx context.Context, a *app, args []string) error {
 	if err := checkProfileName("--profile", profile); err != nil {
 		return err
 	}
-	path, err := a.credentialsPath()
+	path, sec, err := a.needSection(profile)
 	if err != nil {
 		return err
-	}
-	f, err := credfile.Read(path)
-	if err != nil {
-		return err
-	}
-	sec, err := f.Section(profile)
-	if err != nil {
-		return err
-	}
-	if sec == nil {
-		return fmt.Errorf("no section [%s] in %s", profile, a.displayPath(path))
 	}
 	if creds, ok := a.freshEnough(sec, minRemaining); ok {
 		return printCredentialProcess(a, creds)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/credswap/credswap/credfile"
 )
 
 var listCmd = &command{
@@ -49,11 +47,7 @@ func runList(ctx context.Context, a *app, args []string) error {
 	if err := checkOutput("list", output, "text", "json", "names"); err != nil {
 		return err
 	}
-	path, err := a.credentialsPath()
-	if err != nil {
-		return err
-	}
-	f, err := credfile.Read(path)
+	path, f, err := a.readCredentials()
 	if err != nil {
 		return err
 	}

@@ -295,6 +295,35 @@ func cmdMtime(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// isolateInProcess prepares a test that calls run in this process: a home
+// of its own holding [base] with the fake's long-term keys, the SDK pointed
+// at it and at srv, and no terminal for MFA prompts. It returns the home
+// and the credentials file.
+func isolateInProcess(t *testing.T, srv *ststest.Server) (home, creds string) {
+	t.Helper()
+	home = t.TempDir()
+	creds = filepath.Join(home, ".aws", "credentials")
+	if err := os.MkdirAll(filepath.Dir(creds), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(creds, []byte("[base]\naws_access_key_id = "+baseKey+"\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("HOME", home)
+	// The SDK fixes its default file names when its package initialises,
+	// from the HOME of the test process: name the files explicitly.
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config"))
+	t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL())
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // never probe the instance metadata address
+	t.Setenv("CREDSWAP_TTY", filepath.Join(home, "no-tty"))
+	return home, creds
+}
+
 // The run function is also tested directly where a script would be clumsy.
 func runCapture(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,27 +19,7 @@ func TestNoSecretsInOutput(t *testing.T) {
 	srv.AddRole(deniedRole, ststest.RoleOptions{Deny: true})
 	srv.AddMFADevice(mfaSerial, mfaCode)
 
-	home := t.TempDir()
-	credsPath := filepath.Join(home, ".aws", "credentials")
-	if err := os.MkdirAll(filepath.Dir(credsPath), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(credsPath, []byte("[base]\naws_access_key_id = "+baseKey+"\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-		"AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("HOME", home)
-	// The SDK fixes its default file names when the package initialises,
-	// from the HOME of the test process: name the files explicitly.
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", credsPath)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config"))
-	t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL())
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // never probe the instance metadata address
-	t.Setenv("CREDSWAP_TTY", filepath.Join(home, "no-tty"))
+	_, credsPath := isolateInProcess(t, srv)
 	t.Setenv("SHELL", "/bin/bash")
 
 	// secrets holds every secret seen so far: the long-term one and all

@@ -111,15 +111,7 @@ func runSession(ctx context.Context, a *app, args []string) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	path, err := a.credentialsPath()
-	if err != nil {
-		return err
-	}
-	file, err := credfile.Read(path)
-	if err != nil {
-		return err
-	}
-	target, err := file.Section(profile)
+	path, target, err := a.lookupSection(profile)
 	if err != nil {
 		return err
 	}

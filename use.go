@@ -100,15 +100,7 @@ func runUse(ctx context.Context, a *app, args []string) error {
 // findProfile looks for a profile in the credentials file, then in the
 // config file ([profile NAME], or [default]).
 func (a *app) findProfile(name string) (bool, *credfile.Section, error) {
-	path, err := a.credentialsPath()
-	if err != nil {
-		return false, nil, err
-	}
-	f, err := credfile.Read(path)
-	if err != nil {
-		return false, nil, err
-	}
-	sec, err := f.Section(name)
+	_, sec, err := a.lookupSection(name)
 	if err != nil {
 		return false, nil, err
 	}
@@ -145,20 +137,9 @@ func runEnv(ctx context.Context, a *app, args []string) error {
 	if err := checkProfileName("profile", profile); err != nil {
 		return err
 	}
-	path, err := a.credentialsPath()
+	_, sec, err := a.needSection(profile)
 	if err != nil {
 		return err
-	}
-	f, err := credfile.Read(path)
-	if err != nil {
-		return err
-	}
-	sec, err := f.Section(profile)
-	if err != nil {
-		return err
-	}
-	if sec == nil {
-		return withHint(fmt.Errorf("no section [%s] in %s", profile, a.displayPath(path)), "run 'credswap list' to see the profiles")
 	}
 	c := sectionCredentials(sec)
 	if c.AccessKeyID == "" || c.SecretAccessKey == "" {

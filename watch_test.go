@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -67,24 +66,7 @@ func newWatchEnv(t *testing.T) *watchEnv {
 	srv.AddRole(deniedRole, ststest.RoleOptions{Deny: true})
 	srv.AddRole(mfaRole, ststest.RoleOptions{RequireMFA: true})
 
-	home := t.TempDir()
-	creds := filepath.Join(home, ".aws", "credentials")
-	if err := os.MkdirAll(filepath.Dir(creds), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(creds, []byte("[base]\naws_access_key_id = "+baseKey+"\naws_secret_access_key = "+baseSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("HOME", home)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config"))
-	t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL())
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // never probe the instance metadata address
-	t.Setenv("CREDSWAP_TTY", filepath.Join(home, "no-tty"))
+	_, creds := isolateInProcess(t, srv)
 
 	oldClock, oldSleeper := clock, sleeper
 	clock, sleeper = ft.now, ft.sleep
