@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // benchToken is the length of a typical AssumeRole session token.
@@ -101,4 +102,47 @@ func bareWrite(dir, path string, data []byte) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// BenchmarkRatio alternates one Update and one bare write of the same file
+// in the same loop, so that both see the same load on a shared machine, and
+// reports their times and the ratio (which must stay under 1.5).
+func BenchmarkRatio(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("sections=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			path := filepath.Join(dir, "credentials")
+			bareDir := b.TempDir()
+			barePath := filepath.Join(bareDir, "credentials")
+			data := benchFile(n)
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				b.Fatal(err)
+			}
+			profile := fmt.Sprintf("profile-%05d", n/2)
+			var update, bare, updateCPU, bareCPU time.Duration
+			i := 0
+			for b.Loop() {
+				i++
+				t0, c0 := time.Now(), cpuTime()
+				if _, err := Write(path, profile, benchValues(i), Options{}); err != nil {
+					b.Fatal(err)
+				}
+				t1, c1 := time.Now(), cpuTime()
+				if err := bareWrite(bareDir, barePath, data); err != nil {
+					b.Fatal(err)
+				}
+				update += t1.Sub(t0)
+				bare += time.Since(t1)
+				updateCPU += c1 - c0
+				bareCPU += cpuTime() - c1
+			}
+			b.ReportMetric(float64(update.Nanoseconds())/float64(i), "update-ns/op")
+			b.ReportMetric(float64(bare.Nanoseconds())/float64(i), "bare-ns/op")
+			b.ReportMetric(float64(update)/float64(bare), "ratio")
+			if bareCPU > 0 {
+				b.ReportMetric(float64(updateCPU.Nanoseconds())/float64(i), "update-cpu-ns/op")
+				b.ReportMetric(float64(bareCPU.Nanoseconds())/float64(i), "bare-cpu-ns/op")
+			}
+		})
+	}
 }

@@ -46,18 +46,11 @@ type chunk struct {
 }
 
 // File returns the content as it was read after the lock was taken. It does
-// not reflect the edits made in the transaction so far.
-func (tx *Tx) File() *File { return tx.file }
-
-// original returns the original bytes of chunk i (-1: the pre-header area).
-func (f *File) chunkData(i int) []byte {
-	if i < 0 {
-		if len(f.hdrs) == 0 {
-			return f.data
-		}
-		return f.data[:f.hdrs[0].start]
-	}
-	return f.data[f.hdrs[i].start:f.hdrs[i].end]
+// not reflect the edits made in the transaction so far, and stays valid
+// after Edit returns.
+func (tx *Tx) File() *File {
+	tx.file.content() // a large file is only scanned until something needs it all
+	return tx.file
 }
 
 // current returns the chunk for original section i, creating it on first use.

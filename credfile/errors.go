@@ -53,8 +53,7 @@ type LockTimeoutError struct {
 }
 
 func (e *LockTimeoutError) Error() string {
-	return fmt.Sprintf("timed out after %v waiting for the lock %s (another credswap may be running; if none is, the lock is held by a stuck process)",
-		e.Timeout, e.LockPath)
+	return fmt.Sprintf("timed out after %v waiting for the lock %s, held by another process", e.Timeout, e.LockPath)
 }
 
 // NameError reports a profile name that cannot be written as a section

@@ -61,54 +61,108 @@ func Read(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, _, err := readFile(real)
-	if err != nil {
-		return nil, err
-	}
-	return parse(data), nil
+	_, f, _, err := readFile(real)
+	return f, err
 }
 
-// readFile reads a regular file; fi is nil when it does not exist.
-func readFile(path string) (data []byte, fi os.FileInfo, err error) {
+// readFile reads and parses a regular file; f is an empty File when it does
+// not exist (and fi nil).
+func readFile(path string) (data []byte, f *File, fi os.FileInfo, err error) {
 	fi, err = os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
+		return nil, parse(nil), nil, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !fi.Mode().IsRegular() {
 		// Checked before opening: opening a FIFO would block.
-		return nil, nil, &NotRegularError{Path: path, Mode: fi.Mode()}
+		return nil, nil, nil, &NotRegularError{Path: path, Mode: fi.Mode()}
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
+	fd, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
+		return nil, parse(nil), nil, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return nil, nil, err
+	defer fd.Close()
+	if fi, err = fd.Stat(); err != nil {
+		return nil, nil, nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, nil, &NotRegularError{Path: path, Mode: fi.Mode()}
+		return nil, nil, nil, &NotRegularError{Path: path, Mode: fi.Mode()}
 	}
-	data = make([]byte, 0, fi.Size()+512)
+	data, f, err = readParse(fd, fi.Size())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return data, f, fi, nil
+}
+
+// Reading a large file is as slow as parsing it, so the two overlap: one
+// goroutine reads blocks while the scanner indexes those already read.
+const readBlock = 256 << 10
+
+// pipelineMin is the size from which reading and parsing overlap.
+var pipelineMin int64 = 1 << 20
+
+// readParse reads fd to the end (size is what fstat said; the file may have
+// grown since) and parses what it read.
+func readParse(fd *os.File, size int64) ([]byte, *File, error) {
+	var s scanner
+	buf := make([]byte, 0, size+1) // one more byte tells that it grew
+	if size >= pipelineMin {
+		type progress struct {
+			n   int
+			err error
+		}
+		ch := make(chan progress, cap(buf)/readBlock+2)
+		go func() {
+			defer close(ch)
+			full := buf[:cap(buf)]
+			for n := 0; n < len(full); {
+				m, err := fd.Read(full[n:min(n+readBlock, len(full))])
+				n += m
+				ch <- progress{n, err}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		var rerr error
+		for p := range ch {
+			buf = buf[:p.n]
+			if p.err != nil {
+				if p.err != io.EOF {
+					rerr = p.err
+				}
+				continue
+			}
+			s.scan(buf, 0, false) // the reader only writes beyond buf
+		}
+		if rerr != nil {
+			return nil, nil, rerr
+		}
+	}
+	// Read what is left: all of a small file, or what a large one grew by.
 	for {
-		n, err := f.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 4096)
+		}
+		n, err := fd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
 		if err == io.EOF {
-			return data, fi, nil
+			break
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(data) == cap(data) {
-			data = slices.Grow(data, 4096)
-		}
 	}
+	s.scan(buf, 0, true)
+	f := s.finish(len(buf))
+	f.data = buf[s.base:]
+	return buf, f, nil
 }
 
 // resolve follows symbolic links in path, like filepath.EvalSymlinks, but
@@ -216,11 +270,13 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 	if real, err = resolve(abs); err != nil {
 		return nil, err
 	}
-	data, fi, err := readFile(real)
+	snap, file, err := openSnapshot(real)
 	if err != nil {
 		return nil, err
 	}
-	tx := &Tx{file: parse(data), force: opts.Force, mod: make(map[int]*chunk)}
+	defer snap.close()
+	fi = snap.fi
+	tx := &Tx{file: file, force: opts.Force, mod: make(map[int]*chunk)}
 	if err := fn(tx); err != nil {
 		return nil, err
 	}
@@ -236,6 +292,10 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 	if err := tx.verify(p, full); err != nil {
 		return nil, err
 	}
+	check := func() error { return snap.check(real, file) }
+	if err := check(); err != nil {
+		return nil, err
+	}
 	if err := mkdirs(filepath.Dir(real)); err != nil {
 		return nil, err
 	}
@@ -245,12 +305,12 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 		if opts.Now != nil {
 			now = opts.Now
 		}
-		if res.Backup, err = writeBackup(real, data, now(), own); err != nil {
+		if res.Backup, err = writeBackup(real, snap.original(file), snap.fd, now(), own); err != nil {
 			return nil, fmt.Errorf("cannot write a backup before overwriting long-term keys: %w", err)
 		}
 		opts.warn("copied %s to %s before changing long-term keys of %s", real, res.Backup, quoteList(tx.forced))
 	}
-	if err := replaceFile(real, assemble(tx.file, p), own, opts.warn); err != nil {
+	if err := replaceFile(real, assemble(tx.file, p), snap.fd, check, own, opts.warn); err != nil {
 		return nil, err
 	}
 	res.Changed = true
@@ -280,38 +340,41 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// assemble returns the new content as a list of byte slices: the changed
-// chunks of plan p, and between them runs of the original content, each kept
-// as one slice.
-func assemble(f *File, p []planned) [][]byte {
-	var out [][]byte
+// assemble returns the new content: the changed chunks of plan p, and
+// between them runs of the original content, each as one span (copied from
+// the file itself when f was scanned as a stream).
+func assemble(f *File, p []planned) []span {
+	var out []span
+	orig := func(start, end int) {
+		if end <= start {
+			return
+		}
+		if f.src != nil {
+			out = append(out, span{off: f.src.base + int64(start), n: int64(end - start)})
+		} else {
+			out = append(out, span{b: f.data[start:end]})
+		}
+	}
 	pos := 0 // next original byte to copy
 	for k := range p {
 		pl := &p[k]
-		if pl.idx == -2 {
-			continue
-		}
-		if !pl.changed() {
-			continue // part of the next run of original bytes
+		if pl.idx == -2 || !pl.changed() {
+			continue // unchanged: part of the next run of original bytes
 		}
 		start := 0
 		if pl.idx >= 0 {
 			start = f.hdrs[pl.idx].start
 		}
-		if start > pos {
-			out = append(out, f.data[pos:start])
-		}
+		orig(pos, start)
 		if len(pl.c.data) > 0 {
-			out = append(out, pl.c.data)
+			out = append(out, span{b: pl.c.data})
 		}
 		pos = start + len(pl.orig)
 	}
-	if pos < len(f.data) {
-		out = append(out, f.data[pos:])
-	}
+	orig(pos, f.size)
 	for _, pl := range p {
 		if pl.idx == -2 && len(pl.c.data) > 0 {
-			out = append(out, pl.c.data)
+			out = append(out, span{b: pl.c.data})
 		}
 	}
 	return out
@@ -430,10 +493,10 @@ func mkdirs(dir string) error {
 	return nil
 }
 
-// writeBackup writes data to a new file beside path named
-// <path>.bak-<UTC time>, adding -2, -3, ... rather than replacing an older
-// backup.
-func writeBackup(path string, data []byte, now time.Time, own *owner) (string, error) {
+// writeBackup writes the original content (spans of src) to a new file
+// beside path named <path>.bak-<UTC time>, adding -2, -3, ... rather than
+// replacing an older backup.
+func writeBackup(path string, content []span, src *os.File, now time.Time, own *owner) (string, error) {
 	base := path + ".bak-" + now.UTC().Format("20060102T150405Z")
 	for n := 1; n < 1000; n++ {
 		name := base
@@ -451,7 +514,7 @@ func writeBackup(path string, data []byte, now time.Time, own *owner) (string, e
 			chownFile(f, *own)
 		}
 		err = f.Chmod(0o600) // whatever the umask
-		if _, werr := f.Write(data); err == nil {
+		if werr := writeSpans(f, content, src); err == nil {
 			err = werr
 		}
 		if serr := f.Sync(); err == nil {

@@ -3,6 +3,7 @@ package credfile
 import (
 	"bytes"
 	"hash/maphash"
+	"os"
 	"strings"
 	"sync"
 	"unicode"
@@ -23,7 +24,9 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // A File is a parsed credentials file. It is an immutable snapshot: edits go
 // through a Tx and produce new bytes, never a changed File.
 type File struct {
-	data []byte   // the content without a leading byte order mark
+	data []byte   // the content without a leading byte order mark (nil when src is set)
+	src  *source  // where a File scanned as a stream reads its content from
+	size int      // length of the content
 	bom  bool     // the original content started with a UTF-8 byte order mark
 	eol  string   // "\r\n" when the first line ends so, else "\n"
 	hdrs []header // every section header, in file order
@@ -32,8 +35,10 @@ type File struct {
 	// (an indented header, a line that only ini.v1 takes for a header, a
 	// [DEFAULT] section): verification then parses the whole file instead
 	// of the edited sections only. An open backtick or triple-quoted value
-	// has the same effect; quoteRisk looks for those.
+	// has the same effect; quote is where the first one could start (-1 if
+	// nowhere), see quoteRisk.
 	risky bool
+	quote int
 
 	once sync.Once
 	secs []*Section
@@ -57,7 +62,7 @@ func (f *File) line(i int) int {
 		f.lines = make([]int, len(f.hdrs))
 		n, from := 1, 0
 		for j, h := range f.hdrs {
-			n += bytes.Count(f.data[from:h.start], []byte("\n"))
+			n += bytes.Count(f.content()[from:h.start], []byte("\n"))
 			from = h.start
 			f.lines[j] = n
 		}
@@ -74,40 +79,94 @@ func Parse(data []byte) (*File, error) {
 }
 
 func parse(data []byte) *File {
-	f := &File{data: data, eol: "\n"}
-	if bytes.HasPrefix(data, utf8BOM) {
-		f.bom = true
-		f.data = data[len(utf8BOM):]
+	var s scanner
+	s.scan(data, 0, true)
+	f := s.finish(len(data))
+	f.data = data[s.base:]
+	return f
+}
+
+// scanner indexes the headers of a file's content as it is read, possibly
+// through a window that moves over the file: scan may be called again with
+// more data until it is called with final set. All offsets are offsets in
+// the file.
+type scanner struct {
+	f       File
+	started bool
+	base    int // length of a byte order mark skipped at the start
+	pos     int // where to look for the next '['
+	qpos    int // how far the content was searched for quotes
+	quote   int // offset of the first backtick or triple quote, -1 if none
+	eolDone bool
+}
+
+// scan indexes the headers in win, which holds the file's bytes from
+// offset off: all bytes from s.pos on, and from the start of the line
+// holding s.pos (keep returns where that is). Unless final is set, a line
+// that does not end within win is left for the next call.
+func (s *scanner) scan(win []byte, off int, final bool) {
+	f := &s.f
+	end := off + len(win)
+	if !s.started {
+		if len(win) < len(utf8BOM) && !final {
+			return
+		}
+		s.started, s.quote = true, -1
+		if bytes.HasPrefix(win, utf8BOM) {
+			f.bom, s.base = true, len(utf8BOM)
+		}
+		s.pos, s.qpos = s.base, s.base
 	}
-	data = f.data
-	if i := bytes.IndexByte(data, '\n'); i > 0 && data[i-1] == '\r' {
-		f.eol = "\r\n"
+	if !s.eolDone {
+		if i := bytes.IndexByte(win[s.base-min(s.base, off):], '\n'); i >= 0 {
+			i += s.base - min(s.base, off)
+			s.eolDone = true
+			f.eol = "\n"
+			if i > 0 && win[i-1] == '\r' && off+i-1 >= s.base {
+				f.eol = "\r\n"
+			}
+		}
+	}
+
+	// ini.v1 reads a backtick or a triple quote as the start of a value
+	// that may span lines and sections; remember where the first one is.
+	if s.quote < 0 && end > s.qpos {
+		from := max(s.qpos-2, s.base, off) // a triple quote may straddle two reads
+		q := -1
+		if i := bytes.IndexByte(win[s.qpos-off:], '`'); i >= 0 {
+			q = s.qpos + i
+		}
+		if i := bytes.Index(win[from-off:], []byte(`"""`)); i >= 0 && (q < 0 || from+i < q) {
+			q = from + i
+		}
+		s.quote, s.qpos = q, end
 	}
 
 	// A header must contain '[', so jump from one '[' to the next instead of
 	// looking at every line: session tokens and ARNs never contain one.
-	for pos := 0; pos < len(data); {
-		i := bytes.IndexByte(data[pos:], '[')
+	for s.pos < end {
+		i := bytes.IndexByte(win[s.pos-off:], '[')
 		if i < 0 {
+			s.pos = end
 			break
 		}
-		i += pos
-		start := bytes.LastIndexByte(data[:i], '\n') + 1
-		end := len(data)
-		if j := bytes.IndexByte(data[i:], '\n'); j >= 0 {
-			end = i + j + 1
+		i += s.pos
+		lineEnd := end
+		if j := bytes.IndexByte(win[i-off:], '\n'); j >= 0 {
+			lineEnd = i + j + 1
+		} else if !final {
+			s.pos = i // the line is not all there yet
+			break
 		}
-		line := trimNL(data[start:end])
+		start := i // a window starts at the start of a line
+		if i > s.base && i > off && win[i-off-1] != '\n' {
+			start = max(bytes.LastIndexByte(win[:i-off], '\n')+1+off, s.base)
+		}
+		line := trimNL(win[start-off : lineEnd-off])
 		if name, ok := simpleHeader(line); ok {
-			if n := len(f.hdrs); n > 0 {
-				f.hdrs[n-1].end = start
-			}
-			f.hdrs = append(f.hdrs, header{name: name, start: start, end: len(data)})
+			s.add(name, start)
 		} else if name, open, _, ok := parseHeader(line); ok {
-			if n := len(f.hdrs); n > 0 {
-				f.hdrs[n-1].end = start
-			}
-			f.hdrs = append(f.hdrs, header{name: name, start: start, end: len(data)})
+			s.add(name, start)
 			if open != 0 || name == "DEFAULT" {
 				f.risky = true
 			}
@@ -116,7 +175,42 @@ func parse(data []byte) *File {
 			// and credfile do not.
 			f.risky = true
 		}
-		pos = end
+		s.pos = lineEnd
+	}
+}
+
+// keep returns the offset from which the next window must start: the start
+// of the line that the scan has not finished (the last line of win).
+func (s *scanner) keep(win []byte, off int) int {
+	return max(off+bytes.LastIndexByte(win, '\n')+1, s.base)
+}
+
+func (s *scanner) add(name string, start int) {
+	f := &s.f
+	if n := len(f.hdrs); n > 0 {
+		f.hdrs[n-1].end = start
+	}
+	f.hdrs = append(f.hdrs, header{name: name, start: start})
+}
+
+// finish returns the File of a file of size bytes, all of which scan has
+// seen with final set. Its content (data) is for the caller to set.
+func (s *scanner) finish(size int) *File {
+	f := &File{bom: s.f.bom, hdrs: s.f.hdrs, risky: s.f.risky, quote: s.quote, eol: "\n", size: size - s.base}
+	if s.f.eol != "" {
+		f.eol = s.f.eol
+	}
+	if n := len(f.hdrs); n > 0 {
+		f.hdrs[n-1].end = size
+	}
+	if s.base > 0 {
+		for i := range f.hdrs {
+			f.hdrs[i].start -= s.base
+			f.hdrs[i].end -= s.base
+		}
+		if f.quote >= 0 {
+			f.quote -= s.base
+		}
 	}
 	return f
 }
@@ -125,8 +219,7 @@ func parse(data []byte) *File {
 // which ini.v1 takes for the start of a value that may span lines (and
 // sections). A quote after end cannot reach back into data[:end].
 func (f *File) quoteRisk(end int) bool {
-	d := f.data[:end]
-	return bytes.IndexByte(d, '`') >= 0 || bytes.Contains(d, []byte(`"""`))
+	return f.quote >= 0 && f.quote < end
 }
 
 // simpleHeader recognises the common header "[name]" with a name of plain
@@ -377,7 +470,7 @@ func (f *File) Sections() []*Section {
 // section builds the Section of header i.
 func (f *File) section(i int) *Section {
 	h := f.hdrs[i]
-	b := parseBody(f.data[h.start:h.end], true, h.name)
+	b := parseBody(f.chunkData(i), true, h.name)
 	line := f.line(i)
 	s := &Section{Name: h.name, Line: line, Keys: make([]KeyValue, len(b.items))}
 	for j, it := range b.items {
@@ -465,9 +558,70 @@ func (f *File) Duplicates() map[string][]int {
 	return dup
 }
 
-// Bytes returns the content as it would be written: without a byte order
-// mark. The slice must not be modified.
-func (f *File) Bytes() []byte { return f.data }
-
-// HasBOM reports whether the file started with a UTF-8 byte order mark.
+// HasBOM reports whether the file starts with a UTF-8 byte order mark, which
+// the AWS SDKs cannot read past (the next write removes it).
 func (f *File) HasBOM() bool { return f.bom }
+
+// source is the open file behind a File that Edit scanned as a stream,
+// without keeping its content: what an edit needs is read when it is
+// needed. The file is locked, so it can only change if a program that
+// ignores the lock writes it, which Edit checks before it commits.
+type source struct {
+	fd   *os.File
+	base int64 // the byte order mark: content offset 0 is file offset base
+
+	mu     sync.Mutex
+	full   []byte         // the whole content, once something needed it
+	chunks map[int][]byte // sections read so far, by index (-1: pre-header area)
+	short  bool           // a read came back short: the file shrank
+}
+
+// read returns size bytes of content from offset off. A short read leaves
+// zeros, and the commit check then refuses to write.
+func (src *source) read(off, size int) []byte {
+	b := make([]byte, size)
+	if n, _ := src.fd.ReadAt(b, src.base+int64(off)); n < size {
+		src.short = true
+	}
+	return b
+}
+
+// content returns the whole content, reading it on first use.
+func (f *File) content() []byte {
+	if f.src == nil {
+		return f.data
+	}
+	f.src.mu.Lock()
+	defer f.src.mu.Unlock()
+	if f.src.full == nil {
+		f.src.full = f.src.read(0, f.size)
+	}
+	return f.src.full
+}
+
+// chunkData returns the bytes of section i (-1: the pre-header area).
+func (f *File) chunkData(i int) []byte {
+	start, end := 0, f.size
+	if i >= 0 {
+		start, end = f.hdrs[i].start, f.hdrs[i].end
+	} else if len(f.hdrs) > 0 {
+		end = f.hdrs[0].start
+	}
+	if f.src == nil {
+		return f.data[start:end]
+	}
+	f.src.mu.Lock()
+	defer f.src.mu.Unlock()
+	if f.src.full != nil {
+		return f.src.full[start:end]
+	}
+	b, ok := f.src.chunks[i]
+	if !ok {
+		b = f.src.read(start, end-start)
+		if f.src.chunks == nil {
+			f.src.chunks = make(map[int][]byte)
+		}
+		f.src.chunks[i] = b
+	}
+	return b
+}

@@ -72,7 +72,7 @@ type KeyValue struct {
 
 // Section is one section of a credentials file.
 type Section struct {
-	Name string     // the name inside the brackets, trimmed
+	Name string     // the name inside the brackets, trimmed (and "[a\tb]" read as "a b", as the SDK does)
 	Line int        // 1-based line of the header
 	Keys []KeyValue // every key in file order, duplicates included
 }

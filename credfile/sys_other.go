@@ -24,11 +24,12 @@ func looserThan0600(os.FileMode) bool     { return false }
 // the file open without sharing deletion (antivirus, an editor, an SDK).
 const renameRetry = 2 * time.Second
 
-// replaceFile atomically replaces path with the concatenation of pieces: a
-// temporary file created with O_EXCL in the same directory is written,
-// synced and renamed over path (MoveFileEx, replacing). On failure the
-// temporary file is removed and path is untouched.
-func replaceFile(path string, pieces [][]byte, _ *owner, _ func(string, ...any)) (err error) {
+// replaceFile atomically replaces path with content (spans of src, the
+// original file, or bytes): a temporary file created with O_EXCL in the same
+// directory is written, checked, synced and renamed over path (MoveFileEx,
+// replacing). On failure the temporary file is removed and path is
+// untouched.
+func replaceFile(path string, content []span, src *os.File, check func() error, _ *owner, _ func(string, ...any)) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
@@ -40,10 +41,11 @@ func replaceFile(path string, pieces [][]byte, _ *owner, _ func(string, ...any))
 			os.Remove(name)
 		}
 	}()
-	for _, p := range pieces {
-		if _, err = f.Write(p); err != nil {
-			return err
-		}
+	if err = writeSpans(f, content, src); err != nil {
+		return err
+	}
+	if err = check(); err != nil {
+		return err
 	}
 	if err = f.Sync(); err != nil {
 		return err

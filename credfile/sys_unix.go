@@ -67,11 +67,12 @@ func chownPath(path string, own owner) error {
 
 func looserThan0600(m os.FileMode) bool { return m.Perm()&^0o600 != 0 }
 
-// replaceFile atomically replaces path with the concatenation of pieces: a
-// temporary file created 0600 with O_EXCL in the same directory, given the
-// owner own, written, fsynced, renamed over path; then the directory is
+// replaceFile atomically replaces path with content (spans of src, the
+// original file, or bytes): a temporary file created 0600 with O_EXCL in the
+// same directory, given the owner own, written, checked (check, last thing
+// before the commit), fsynced, renamed over path; then the directory is
 // fsynced. On failure the temporary file is removed and path is untouched.
-func replaceFile(path string, pieces [][]byte, own *owner, warn func(string, ...any)) error {
+func replaceFile(path string, content []span, src *os.File, check func() error, own *owner, warn func(string, ...any)) error {
 	dir := filepath.Dir(path)
 	t, err := renameio.NewPendingFile(path, renameio.WithTempDir(dir), renameio.WithStaticPermissions(0o600))
 	if err != nil {
@@ -83,10 +84,11 @@ func replaceFile(path string, pieces [][]byte, own *owner, warn func(string, ...
 			warn("could not keep the owner %d:%d of %s: %v", own.uid, own.gid, path, errors.Unwrap(err))
 		}
 	}
-	for _, p := range pieces {
-		if _, err := t.Write(p); err != nil {
-			return err
-		}
+	if err := writeSpans(t.File, content, src); err != nil {
+		return err
+	}
+	if err := check(); err != nil {
+		return err
 	}
 	if err := t.CloseAtomicallyReplace(); err != nil {
 		return err

@@ -51,6 +51,7 @@ func (tx *Tx) plan(full bool) []planned {
 	f := tx.file
 	var idx []int
 	if full {
+		f.content() // read once rather than section by section
 		idx = make([]int, 0, len(f.hdrs)+1)
 		for i := -1; i < len(f.hdrs); i++ {
 			idx = append(idx, i)
@@ -108,7 +109,7 @@ func (p *planned) current() []byte {
 // the edited sections (see File.risky).
 func (tx *Tx) fullVerify() bool {
 	f := tx.file
-	if f.risky || len(tx.added) > 0 && f.quoteRisk(len(f.data)) {
+	if f.risky || len(tx.added) > 0 && f.quoteRisk(f.size) {
 		return true
 	}
 	end := 0
