@@ -48,6 +48,7 @@ func FuzzEdit(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s.data), s.profile, "ASIANEWKEY", "sec/ret+=", "tok/en==", uint8(0x3f), false)
 		f.Add([]byte(s.data), s.profile, "ASIANEWKEY", "sec/ret+=", "tok/en==", uint8(0x03), true)
+		f.Add([]byte(s.data), s.profile, "ASIANEWKEY", "sec/ret+=", "tok/en==", uint8(0x7f), false)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, profile, ak, secret, token string, flags uint8, force bool) {
 		if len(data) > 1<<13 { // ini.v1 is quadratic in keys per section: keep execs fast
@@ -62,6 +63,11 @@ func FuzzEdit(f *testing.F) {
 		old := time.Unix(1_000_000_000, 0)
 		if err := os.Chtimes(path, old, old); err != nil {
 			t.Fatal(err)
+		}
+		if flags&0x40 != 0 {
+			// Scan the file as a stream through a tiny window, as Edit
+			// does for large files.
+			defer streaming(3 + 14*int(flags&1))()
 		}
 		_, err := Write(path, profile, values, Options{Force: force, LockTimeout: 10 * time.Second})
 		checkWrite(t, dir, path, data, profile, values, err)

@@ -182,6 +182,9 @@ func (s *scanner) scan(win []byte, off int, final bool) {
 // keep returns the offset from which the next window must start: the start
 // of the line that the scan has not finished (the last line of win).
 func (s *scanner) keep(win []byte, off int) int {
+	if !s.started {
+		return off // not even the byte order mark is known yet: keep it all
+	}
 	return max(off+bytes.LastIndexByte(win, '\n')+1, s.base)
 }
 

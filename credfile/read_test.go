@@ -76,7 +76,7 @@ func TestParseIncremental(t *testing.T) {
 // any size down to one byte, gives the same File as parsing all at once.
 func TestStreamScan(t *testing.T) {
 	defer func(w int) { streamWindow = w }(streamWindow)
-	inputs := []string{"[a]\r\n" + strings.Repeat("k = v \"\"\"\n", 3) + "[b] ; c\n  [c]\n[d]x\n`\n[e]"}
+	inputs := []string{"\n[a]\nk = v\n", "\n\n\ufeff[a]\n", "[a]\r\n" + strings.Repeat("k = v \"\"\"\n", 3) + "[b] ; c\n  [c]\n[d]x\n`\n[e]"}
 	for _, s := range fuzzSeeds {
 		inputs = append(inputs, s.data)
 	}
