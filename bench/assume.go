@@ -59,7 +59,7 @@ func (h *harness) itemCLI() (*Item, error) {
 	}}
 	cands := []candidate{h.credswapAssume(a, target, h.ep.url), cli}
 	h.logf("item 1: credswap assume vs the AWS CLI workflow, %d rounds", h.opt.runs)
-	samples, err := interleave(h.opt.runs, 1, cands)
+	samples, err := h.interleave(h.opt.runs, 1, cands)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (h *harness) itemLimit() (*Item, error) {
 	cands := []candidate{h.credswapAssume(hm, target, h.ep.url), h.bareAssume(hm, h.ep.url)}
 	rounds := 3 * h.opt.runs
 	h.logf("item 2: credswap assume vs bare AssumeRole, %d rounds", rounds)
-	samples, err := interleave(rounds, 2, cands)
+	samples, err := h.interleave(rounds, 2, cands)
 	if err != nil {
 		return nil, err
 	}

@@ -180,3 +180,6 @@ func startMotoOnce(bin string) (string, func(), error) {
 		}
 	}
 }
+
+// httpClientNoKeepAlive asks once, on a new connection.
+var httpClientNoKeepAlive = http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}

@@ -47,8 +47,9 @@ func moduleRoot() (string, error) {
 }
 
 // build compiles the credswap binary and bareassume into dir, the way a
-// user installs credswap (go build, default flags).
-func (h *harness) build(dir string) error {
+// user installs credswap (go build, default flags). With reuse, a binary
+// already in dir is kept (tests build once for several runs).
+func (h *harness) build(dir string, reuse bool) error {
 	exe := ""
 	if runtime.GOOS == "windows" {
 		exe = ".exe"
@@ -59,6 +60,12 @@ func (h *harness) build(dir string) error {
 		{h.credswap, "."},
 		{h.bare, "./bench/bareassume"},
 	} {
+		if b.out == h.credswap && h.opt.credswapBin != "" {
+			continue
+		}
+		if _, err := os.Stat(b.out); err == nil && reuse {
+			continue
+		}
 		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
 		cmd.Dir = h.root
 		if out, err := cmd.CombinedOutput(); err != nil {

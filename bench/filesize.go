@@ -118,7 +118,7 @@ func (h *harness) fileSize(n int) (sizeResult, error) {
 	rounds := h.opt.fileRounds
 	h.logf("item 3: %d sections (%s), %d rounds", n, sizeStr(len(data)), rounds)
 	runtime.GC()
-	samples, err := interleave(rounds, 2, []candidate{update, bare})
+	samples, err := h.interleave(rounds, 2, []candidate{update, bare})
 	if err != nil {
 		return sizeResult{}, err
 	}
@@ -139,7 +139,7 @@ func (h *harness) fileSize(n int) (sizeResult, error) {
 		}
 		cands := []candidate{h.credswapAssume(hm, profile, h.ep.url), h.bareAssume(hm, h.ep.url)}
 		h.logf("item 3: %d sections, whole processes, %d rounds", n, h.opt.runs)
-		ps, err := interleave(h.opt.runs, 1, cands)
+		ps, err := h.interleave(h.opt.runs, 1, cands)
 		if err != nil {
 			return r, err
 		}

@@ -61,6 +61,9 @@ type options struct {
 	profileDir      string
 	keep            bool
 	tmpRoot         string
+	warm            bool   // untimed warm-up rounds before the timed ones
+	credswapBin     string // time this credswap binary instead of building one
+	binDir          string // where the built binaries go ("" = the temp directory)
 }
 
 var items = []string{"cli", "limit", "file", "refresh", "startup"}
@@ -93,6 +96,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.profileDir, "profile", "", "write CPU profiles of the in-process update to `dir`")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	fs.StringVar(&o.tmpRoot, "tmp", "", "make the temporary directory under `dir` (default: the system's)")
+	fs.BoolVar(&o.warm, "warm", true, "run untimed warm-up rounds first")
+	fs.StringVar(&o.credswapBin, "credswap", "", "time this credswap `binary` instead of building one from the tree (to compare a change)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -206,9 +211,19 @@ func runHarness(o options, log io.Writer) (*Report, error) {
 	} else {
 		defer os.RemoveAll(h.tmp)
 	}
+	binDir := o.binDir
+	if binDir == "" {
+		binDir = filepath.Join(h.tmp, "bin")
+	}
 	h.logf("building credswap and bareassume")
-	if err := h.build(filepath.Join(h.tmp, "bin")); err != nil {
+	if err := h.build(binDir, o.binDir != ""); err != nil {
 		return nil, err
+	}
+	if o.credswapBin != "" {
+		if h.credswap, err = filepath.Abs(o.credswapBin); err != nil {
+			return nil, err
+		}
+		h.logf("timing %s instead of the credswap built from the tree", h.credswap)
 	}
 	if p, err := resolveTool("aws"); err == nil {
 		h.aws = p

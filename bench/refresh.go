@@ -109,7 +109,7 @@ func (h *harness) itemRefresh() (*Item, error) {
 		}})
 	}
 	h.logf("item 4: refresh with --jobs %v, %d rounds", h.opt.jobs, h.opt.runs)
-	samples, err := interleave(h.opt.runs, 1, cands)
+	samples, err := h.interleave(h.opt.runs, 1, cands)
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func (h *harness) itemStartup() (*Item, error) {
 	}
 	rounds := 3 * h.opt.runs
 	h.logf("item 5: version, list, use on %d sections, %d rounds", n, rounds)
-	samples, err := interleave(rounds, 2, cands)
+	samples, err := h.interleave(rounds, 2, cands)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,14 @@ type candidate struct {
 // candidate always runs right after the same other one, and slow drifts of
 // the machine (other load, CPU frequency, page cache) fall on all of them
 // alike. It returns the samples of each candidate, in the order given.
+// Without -warm the warm-up rounds are left out.
+func (h *harness) interleave(rounds, warm int, cands []candidate) ([][]time.Duration, error) {
+	if !h.opt.warm {
+		warm = 0
+	}
+	return interleave(rounds, warm, cands)
+}
+
 func interleave(rounds, warm int, cands []candidate) ([][]time.Duration, error) {
 	out := make([][]time.Duration, len(cands))
 	for r := -warm; r < rounds; r++ {
