@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -64,6 +65,7 @@ type options struct {
 	warm            bool   // untimed warm-up rounds before the timed ones
 	credswapBin     string // time this credswap binary instead of building one
 	binDir          string // where the built binaries go ("" = the temp directory)
+	tree            string // what the report says was measured ("" = from git)
 }
 
 var items = []string{"cli", "limit", "file", "refresh", "startup"}
@@ -97,6 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	fs.StringVar(&o.tmpRoot, "tmp", "", "make the temporary directory under `dir` (default: the system's)")
 	fs.BoolVar(&o.warm, "warm", true, "run untimed warm-up rounds first")
+	fs.StringVar(&o.tree, "tree", "", "describe the tree measured in the report (default: git describe of the module)")
 	fs.StringVar(&o.credswapBin, "credswap", "", "time this credswap `binary` instead of building one from the tree (to compare a change)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -146,6 +149,16 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 	}
 	return o, nil
+}
+
+// describeTree names the commit of the module, and whether the working
+// tree differs from it.
+func describeTree(root string) string {
+	out, err := exec.Command("git", "-C", root, "describe", "--always", "--dirty=+uncommitted changes", "--abbrev=12").Output()
+	if err != nil {
+		return "not a git checkout"
+	}
+	return "commit " + strings.TrimSpace(string(out))
 }
 
 func ints(s string) ([]int, error) {
@@ -252,8 +265,13 @@ func runHarness(o options, log io.Writer) (*Report, error) {
 	}
 	defer h.ep.close()
 
-	rep := &Report{Started: time.Now(), Machine: describeMachine(h.tmp, h.aws), Runs: o.runs,
-		Endpoint: h.ep.kind + " (" + h.ep.url + ")"}
+	rep := &Report{Started: time.Now(), Machine: describeMachine(h.tmp, h.aws), Runs: o.runs, Tree: o.tree}
+	if rep.Tree == "" {
+		rep.Tree = describeTree(h.root)
+	}
+	if o.credswapBin != "" {
+		rep.Tree += "; credswap binary: " + o.credswapBin
+	}
 	if h.ep.kind == "fake" {
 		rep.Endpoint = "the fake STS of internal/ststest, in the harness's process, on loopback"
 	} else {

@@ -14,6 +14,7 @@ import (
 type Report struct {
 	Started  time.Time `json:"started"`
 	Command  string    `json:"command"`
+	Tree     string    `json:"tree"`
 	Machine  Machine   `json:"machine"`
 	Endpoint string    `json:"endpoint"`
 	Runs     int       `json:"runs"`
@@ -123,7 +124,7 @@ func writeJSON(w io.Writer, r *Report) error {
 // each item's tables and notes.
 func writeMarkdown(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "## Results\n\n")
-	fmt.Fprintf(w, "`%s` — %s, STS: %s, %d runs, started %s.\n\n", r.Command, machineLine(r.Machine), r.Endpoint, r.Runs, r.Started.UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "`%s` on %s — %s; STS: %s; %d rounds; started %s.\n\n", r.Command, r.Tree, machineLine(r.Machine), r.Endpoint, r.Runs, r.Started.UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "| # | goal | measured | |\n|---|---|---|---|\n")
 	for _, it := range r.Items {
 		for _, g := range it.Goals {
