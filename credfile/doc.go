@@ -66,7 +66,9 @@
 //   - Verified before commit: the new content is parsed again by credfile
 //     and by gopkg.in/ini.v1 set up like botocore; the target must hold
 //     exactly the new values and everything else read as before, or
-//     nothing is written (*[VerifyError]).
+//     nothing is written (*[VerifyError]). A file changed or replaced
+//     meanwhile by a program that ignores the lock is not overwritten
+//     either.
 //
 // Every refusal leaves the file, its mode and its modification time as they
 // were. The package never prints and never exits; errors are typed so that

@@ -216,6 +216,13 @@ func resolve(path string) (string, error) {
 // same owner. fn may take its time (network calls): the lock is held until
 // Edit returns.
 //
+// A large file is scanned rather than read into memory: the sections fn
+// edits are read when it edits them, and the unchanged bytes are copied
+// from the file into the new one. Before writing and again just before the
+// rename, Edit checks that no program that ignores the lock changed or
+// replaced the file meanwhile (by its identity, size and modification
+// time); if one did, nothing is written and the error is a *VerifyError.
+//
 // A path that is not a regular file or cannot be read is refused before
 // anything is created.
 func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
