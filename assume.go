@@ -61,7 +61,7 @@ type assumeOptions struct {
 func runAssume(ctx context.Context, a *app, args []string) error {
 	var o assumeOptions
 	fs := a.newFlagSet("assume")
-	fs.StringVarP(&o.profile, "profile", "p", "default", "the section to write")
+	fs.StringVarP(&o.profile, "profile", "p", "default", "`NAME` of the section to write")
 	fs.StringVar(&o.roleARN, "role-arn", "", "`ARN` of the role to assume")
 	fs.StringVar(&o.fromProfile, "from-profile", "", "take the role and its options from this `profile` of the config file")
 	fs.StringVarP(&o.source, "source-profile", "s", "", "`profile` whose credentials call STS (default: the SDK's default chain)")
@@ -79,7 +79,7 @@ func runAssume(ctx context.Context, a *app, args []string) error {
 	fs.Var(durationValue{&o.minRemaining}, "min-remaining", "do nothing when the section holds credentials for the same role valid at least this long")
 	fs.BoolVar(&o.verify, "verify", false, "after writing, call GetCallerIdentity with the new credentials")
 	fs.BoolVar(&o.force, "force", false, "overwrite a section that holds long-term keys (a backup copy of the file is written first)")
-	fs.StringVarP(&o.output, "output", "o", "text", "text, json or env")
+	fs.StringVarP(&o.output, "output", "o", "text", "`FORMAT`: text, json or env")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no summary")
 	if err := a.parse(fs, args); err != nil {
 		return done(err)

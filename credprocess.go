@@ -27,8 +27,8 @@ func runCredentialProcess(ctx context.Context, a *app, args []string) error {
 	var profile string
 	minRemaining := 5 * time.Minute
 	fs := a.newFlagSet("credential-process")
-	fs.StringVarP(&profile, "profile", "p", "", "the section to print")
-	fs.Var(durationValue{&minRemaining}, "min-remaining", "renew first when the credentials expire within this long (default 5m)")
+	fs.StringVarP(&profile, "profile", "p", "", "`NAME` of the section to print")
+	fs.Var(durationValue{&minRemaining}, "min-remaining", "renew first when the credentials expire within this long")
 	if err := a.parse(fs, args); err != nil {
 		return done(err)
 	}

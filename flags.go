@@ -18,7 +18,14 @@ func (v durationValue) String() string {
 	if v.d == nil || *v.d == 0 {
 		return ""
 	}
-	return v.d.String()
+	switch d := *v.d; {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	default:
+		return d.String()
+	}
 }
 
 func (v durationValue) Set(s string) error {

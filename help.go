@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/pflag"
 )
@@ -84,21 +85,46 @@ func printCommandUsage(w io.Writer, cmd *command, fs *pflag.FlagSet) {
 	}
 	fmt.Fprintf(w, "\n%s.\n", capitalize(cmd.short))
 	if fs != nil {
-		own := pflag.NewFlagSet(cmd.name, pflag.ContinueOnError)
-		own.SortFlags = false
-		fs.VisitAll(func(f *pflag.Flag) {
-			if !isGlobalFlag(f.Name) && !f.Hidden {
-				own.AddFlag(f)
-			}
-		})
-		if own.HasFlags() {
-			fmt.Fprintf(w, "\nFlags:\n%s", own.FlagUsages())
+		if usage := flagUsages(fs); usage != "" {
+			fmt.Fprintf(w, "\nFlags:\n%s", usage)
 		}
 	}
 	if cmd.long != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(cmd.long))
 	}
 	fmt.Fprintf(w, "\nGlobal flags: --credentials-file, --config-file, --endpoint-url, --region, --timeout, --lock-timeout (see 'credswap --help').\n")
+}
+
+// flagUsages lists a command's own flags, aligned: "-p, --profile NAME"
+// and the usage text, with the default where there is one. (pflag's own
+// listing writes booleans as "--force[=true|false]".)
+func flagUsages(fs *pflag.FlagSet) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 3, ' ', 0)
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Hidden || isGlobalFlag(f.Name) {
+			return
+		}
+		name := "    --" + f.Name
+		if f.Shorthand != "" {
+			name = "-" + f.Shorthand + ", --" + f.Name
+		}
+		varname, usage := pflag.UnquoteUsage(f)
+		if f.Value.Type() != "bool" && varname != "" {
+			name += " " + varname
+		}
+		switch f.DefValue {
+		case "", "false", "[]", "0", "0s":
+		default:
+			if strings.Contains(usage, "(default") {
+				break
+			}
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", name, usage)
+	})
+	tw.Flush()
+	return b.String()
 }
 
 func isGlobalFlag(name string) bool {

@@ -37,7 +37,7 @@ type listRow struct {
 func runList(ctx context.Context, a *app, args []string) error {
 	var output string
 	fs := a.newFlagSet("list")
-	fs.StringVarP(&output, "output", "o", "text", "text, json or names")
+	fs.StringVarP(&output, "output", "o", "text", "`FORMAT`: text, json or names")
 	if err := a.parse(fs, args); err != nil {
 		return done(err)
 	}

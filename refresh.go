@@ -95,13 +95,13 @@ func runRefresh(ctx context.Context, a *app, args []string) error {
 		output       string
 	)
 	fs := a.newFlagSet("refresh")
-	fs.Var(durationValue{&pol.minRemaining}, "min-remaining", "renew what expires within this long (default 15m)")
+	fs.Var(durationValue{&pol.minRemaining}, "min-remaining", "renew what expires within this long")
 	fs.BoolVar(&pol.force, "force", false, "renew every named or managed section, however long it stays valid")
-	fs.IntVar(&jobs, "jobs", jobs, "STS calls at once")
-	fs.StringVarP(&output, "output", "o", "text", "text or json")
+	fs.IntVar(&jobs, "jobs", jobs, "`N` STS calls at once")
+	fs.StringVarP(&output, "output", "o", "text", "`FORMAT`: text or json")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "print only failures")
 	fs.BoolVar(&watch, "watch", false, "stay in the foreground and renew each section when it comes due")
-	fs.StringVar(&a.logFormat, "log-format", "", "timestamped log lines on stderr: text or json")
+	fs.StringVar(&a.logFormat, "log-format", "", "`FORMAT` of timestamped log lines on stderr: text or json")
 	if err := a.parse(fs, args); err != nil {
 		return done(err)
 	}

@@ -49,7 +49,7 @@ func runUse(ctx context.Context, a *app, args []string) error {
 	var shell string
 	var unsetAll bool
 	fs := a.newFlagSet("use")
-	fs.StringVar(&shell, "shell", "", "sh, bash, zsh, fish or powershell (default: $SHELL's kind)")
+	fs.StringVar(&shell, "shell", "", "`SHELL`: sh, bash, zsh, fish or powershell (default: $SHELL's kind)")
 	fs.BoolVar(&unsetAll, "unset", false, "unset AWS_PROFILE and the credential variables instead")
 	if err := a.parse(fs, args); err != nil {
 		return done(err)
@@ -122,7 +122,7 @@ func (a *app) findProfile(name string) (bool, *credfile.Section, error) {
 func runEnv(ctx context.Context, a *app, args []string) error {
 	var shell string
 	fs := a.newFlagSet("env")
-	fs.StringVar(&shell, "shell", "", "sh, bash, zsh, fish or powershell (default: $SHELL's kind)")
+	fs.StringVar(&shell, "shell", "", "`SHELL`: sh, bash, zsh, fish or powershell (default: $SHELL's kind)")
 	if err := a.parse(fs, args); err != nil {
 		return done(err)
 	}

@@ -23,8 +23,8 @@ Examples:
 func runWhoami(ctx context.Context, a *app, args []string) error {
 	var profile, output string
 	fs := a.newFlagSet("whoami")
-	fs.StringVarP(&profile, "profile", "p", "", "the profile whose credentials to ask with (default: the SDK's default chain)")
-	fs.StringVarP(&output, "output", "o", "text", "text or json")
+	fs.StringVarP(&profile, "profile", "p", "", "`NAME` of the profile whose credentials to ask with (default: the SDK's default chain)")
+	fs.StringVarP(&output, "output", "o", "text", "`FORMAT`: text or json")
 	if err := a.parse(fs, args); err != nil {
 		return done(err)
 	}
