@@ -84,7 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.sts, "sts", "fake", "STS to call: fake (internal/ststest, in process) or moto (starts moto_server)")
 	fs.StringVar(&o.stsURL, "sts-url", "", "use a moto_server already running at this `URL` (with -sts moto)")
 	fs.IntVar(&o.runs, "runs", 7, "rounds of each measurement (item 2 and 5: 3×, item 3 in process: -file-rounds)")
-	fs.IntVar(&o.fileRounds, "file-rounds", 0, "rounds of each in-process file update (default max(3×runs, 15))")
+	fs.IntVar(&o.fileRounds, "file-rounds", 0, "rounds of each in-process file update (default max(5×runs, 31))")
 	only := fs.String("only", "", "comma-separated measurements to run: "+strings.Join(items, ",")+" or 1-5 (default all)")
 	sizes := fs.String("sizes", "1,10,100,1000,3000,10000", "file sizes of item 3, in sections")
 	jobs := fs.String("jobs", "1,4,8,16,32", "--jobs values of item 4")
@@ -114,7 +114,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-runs must be at least 1")
 	}
 	if o.fileRounds == 0 {
-		o.fileRounds = max(3*o.runs, 15)
+		o.fileRounds = max(5*o.runs, 31)
 	}
 	var err error
 	if o.sizes, err = ints(*sizes); err != nil {
@@ -299,5 +299,6 @@ func runHarness(o options, log io.Writer) (*Report, error) {
 		}
 		rep.Items = append(rep.Items, it)
 	}
+	rep.LoadAtEnd = loadAvg()
 	return rep, nil
 }

@@ -20,6 +20,9 @@ type Report struct {
 	Runs     int       `json:"runs"`
 	Items    []*Item   `json:"items"`
 	Chart    string    `json:"chart,omitempty"`
+	// LoadAtEnd is the load average when the run ended (Machine.LoadAvg
+	// is the one at the start): other work on the machine shows there.
+	LoadAtEnd string `json:"loadavg_at_end,omitempty"`
 }
 
 // Item is one numbered measurement of the issue.
@@ -83,9 +86,7 @@ func describeMachine(tmp, aws string) Machine {
 			m.MemoryGB = (kb + 512*1024) / (1024 * 1024)
 		}
 	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
-	}
+	m.LoadAvg = loadAvg()
 	m.TempFS = mountOf(tmp)
 	if aws != "" {
 		if r, err := runOut(os.Environ(), "", aws, "--version"); err == nil {
@@ -93,6 +94,18 @@ func describeMachine(tmp, aws string) Machine {
 		}
 	}
 	return m
+}
+
+// loadAvg is the 1, 5 and 15 minute load average, "" where unknown.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	if f := strings.Fields(string(b)); len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return ""
 }
 
 // mountOf names the file system that holds path, from /proc/mounts.
@@ -125,6 +138,9 @@ func writeJSON(w io.Writer, r *Report) error {
 func writeMarkdown(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "## Results\n\n")
 	fmt.Fprintf(w, "`%s` on %s — %s; STS: %s; %d rounds; started %s.\n\n", r.Command, r.Tree, machineLine(r.Machine), r.Endpoint, r.Runs, r.Started.UTC().Format(time.RFC3339))
+	if r.Machine.LoadAvg != "" {
+		fmt.Fprintf(w, "Load average (1, 5, 15 min) at the start: %s; at the end: %s. Temp files on %s.\n\n", r.Machine.LoadAvg, r.LoadAtEnd, r.Machine.TempFS)
+	}
 	fmt.Fprintf(w, "| # | goal | measured | |\n|---|---|---|---|\n")
 	for _, it := range r.Items {
 		for _, g := range it.Goals {
