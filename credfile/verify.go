@@ -28,13 +28,6 @@ import (
 // value could continue into what is left of it). A risky file is parsed
 // whole.
 
-// unit is a run of consecutive chunks that ini.v1 verifies together.
-type unit struct {
-	old, new []byte
-	chunks   []*chunk
-	oldHdr   [][]byte // original header line of each chunk (nil if none)
-}
-
 // planned is one chunk of the new content with its original bytes.
 type planned struct {
 	c      *chunk // nil when unchanged
