@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 )
 
 // A snapshot is the credentials file as Edit read it under the lock. A
@@ -21,11 +22,15 @@ type snapshot struct {
 }
 
 // streamMin is the size from which Edit scans the file instead of reading
-// it into memory; streamWindow is the size of the window.
+// it into memory; streamWindow is the size of the window, small enough to
+// stay in the CPU's cache between the read and the scan.
 var (
 	streamMin    int64 = 256 << 10
-	streamWindow       = 256 << 10
+	streamWindow       = 64 << 10
 )
+
+// windows holds scan windows for reuse: a window never leaves streamScan.
+var windows = sync.Pool{New: func() any { return new([]byte) }}
 
 // openSnapshot opens and parses the file at path (resolved).
 func openSnapshot(path string) (*snapshot, *File, error) {
@@ -72,11 +77,17 @@ func openSnapshot(path string) (*snapshot, *File, error) {
 // streamWindow bytes, keeping no content.
 func streamScan(fd *os.File) (*File, error) {
 	var s scanner
-	buf := make([]byte, streamWindow)
+	bp := windows.Get().(*[]byte)
+	defer windows.Put(bp)
+	if len(*bp) < streamWindow {
+		*bp = make([]byte, streamWindow)
+	}
+	buf := (*bp)[:streamWindow]
 	off, n := 0, 0 // buf[:n] holds the file's bytes from offset off
 	for {
 		if n == len(buf) {
 			buf = append(buf, make([]byte, len(buf))...) // a line longer than the window
+			*bp = buf
 		}
 		m, err := fd.Read(buf[n:])
 		n += m
