@@ -59,7 +59,7 @@ func (tx *Tx) current(i int) *chunk {
 	if c == nil {
 		c = &chunk{data: tx.file.chunkData(i)}
 		if i >= 0 {
-			c.name = tx.file.hdrs[i].name
+			c.name = tx.file.name(i)
 		}
 		tx.mod[i] = c
 	}
@@ -73,7 +73,7 @@ func (tx *Tx) lookup(name string) (idx int, added *chunk, err error) {
 	idx = -1
 	var found []int
 	for i := range tx.file.hdrs {
-		if tx.file.hdrs[i].name == name {
+		if tx.file.is(i, name) {
 			if c := tx.mod[i]; c != nil && c.removed {
 				continue
 			}

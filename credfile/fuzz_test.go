@@ -212,8 +212,8 @@ func assertNoStrays(t *testing.T, dir string) {
 func chunks(data []byte) (pre []byte, names []string, secs [][]byte) {
 	f := parse(data)
 	pre = f.chunkData(-1)
-	for i, h := range f.hdrs {
-		names = append(names, h.name)
+	for i := range f.hdrs {
+		names = append(names, f.name(i))
 		secs = append(secs, f.chunkData(i))
 	}
 	return pre, names, secs

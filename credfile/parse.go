@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"hash/maphash"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -24,12 +25,13 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // A File is a parsed credentials file. It is an immutable snapshot: edits go
 // through a Tx and produce new bytes, never a changed File.
 type File struct {
-	data []byte   // the content without a leading byte order mark (nil when src is set)
-	src  *source  // where a File scanned as a stream reads its content from
-	size int      // length of the content
-	bom  bool     // the original content started with a UTF-8 byte order mark
-	eol  string   // "\r\n" when the first line ends so, else "\n"
-	hdrs []header // every section header, in file order
+	data  []byte   // the content without a leading byte order mark (nil when src is set)
+	src   *source  // where a File scanned as a stream reads its content from
+	size  int      // length of the content
+	bom   bool     // the original content started with a UTF-8 byte order mark
+	eol   string   // "\r\n" when the first line ends so, else "\n"
+	hdrs  []header // every section header, in file order
+	names []byte   // the names of the sections, end to end (see header)
 
 	// risky is set when ini.v1 might carry state across a section header
 	// (an indented header, a line that only ini.v1 takes for a header, a
@@ -49,11 +51,21 @@ type File struct {
 	lines     []int // 1-based line of each header
 }
 
-// header is one section header line and the extent of its section.
+// header is one section header line and the extent of its section. It
+// holds no pointer, and names share one array: a file of ten thousand
+// sections costs two allocations, not ten thousand.
 type header struct {
-	name  string
-	start int // offset of the header line
-	end   int // offset where the section ends (the next header or EOF)
+	start  int // offset of the header line
+	end    int // offset where the section ends (the next header or EOF)
+	n0, n1 int // the name is File.names[n0:n1]
+}
+
+// name returns the name of section i.
+func (f *File) name(i int) string { return string(f.names[f.hdrs[i].n0:f.hdrs[i].n1]) }
+
+// is reports whether section i is called name, without allocating.
+func (f *File) is(i int, name string) bool {
+	return string(f.names[f.hdrs[i].n0:f.hdrs[i].n1]) == name
 }
 
 // line returns the 1-based line of header i.
@@ -98,6 +110,8 @@ type scanner struct {
 	qpos    int // how far the content was searched for quotes
 	quote   int // offset of the first backtick or triple quote, -1 if none
 	eolDone bool
+
+	sizeHint int // the size of the file, if known, to size the index
 }
 
 // scan indexes the headers in win, which holds the file's bytes from
@@ -166,7 +180,7 @@ func (s *scanner) scan(win []byte, off int, final bool) {
 		if name, ok := simpleHeader(line); ok {
 			s.add(name, start)
 		} else if name, open, _, ok := parseHeader(line); ok {
-			s.add(name, start)
+			s.add([]byte(name), start)
 			if open != 0 || name == "DEFAULT" {
 				f.risky = true
 			}
@@ -188,18 +202,26 @@ func (s *scanner) keep(win []byte, off int) int {
 	return max(off+bytes.LastIndexByte(win, '\n')+1, s.base)
 }
 
-func (s *scanner) add(name string, start int) {
+func (s *scanner) add(name []byte, start int) {
 	f := &s.f
 	if n := len(f.hdrs); n > 0 {
 		f.hdrs[n-1].end = start
 	}
-	f.hdrs = append(f.hdrs, header{name: name, start: start})
+	if len(f.hdrs) == cap(f.hdrs) {
+		f.hdrs = slices.Grow(f.hdrs, max(len(f.hdrs), s.sizeHint/512, 8))
+	}
+	if len(f.names)+len(name) > cap(f.names) {
+		f.names = slices.Grow(f.names, max(len(f.names), s.sizeHint/64, len(name), 64))
+	}
+	n0 := len(f.names)
+	f.names = append(f.names, name...)
+	f.hdrs = append(f.hdrs, header{start: start, n0: n0, n1: len(f.names)})
 }
 
 // finish returns the File of a file of size bytes, all of which scan has
 // seen with final set. Its content (data) is for the caller to set.
 func (s *scanner) finish(size int) *File {
-	f := &File{bom: s.f.bom, hdrs: s.f.hdrs, risky: s.f.risky, quote: s.quote, eol: "\n", size: size - s.base}
+	f := &File{bom: s.f.bom, hdrs: s.f.hdrs, names: s.f.names, risky: s.f.risky, quote: s.quote, eol: "\n", size: size - s.base}
 	if s.f.eol != "" {
 		f.eol = s.f.eol
 	}
@@ -227,25 +249,25 @@ func (f *File) quoteRisk(end int) bool {
 
 // simpleHeader recognises the common header "[name]" with a name of plain
 // ASCII without spaces or comment characters, for which parseHeader would
-// give the same answer, without allocating more than the name.
-func simpleHeader(line []byte) (string, bool) {
+// give the same answer (the name inside the brackets), without allocating.
+func simpleHeader(line []byte) ([]byte, bool) {
 	n := len(line)
 	if n > 0 && line[n-1] == '\r' {
 		n--
 	}
 	if n < 3 || line[0] != '[' || line[n-1] != ']' {
-		return "", false
+		return nil, false
 	}
 	inner := line[1 : n-1]
 	for _, c := range inner {
 		if c <= ' ' || c >= 0x7f || c == '#' || c == ';' || c == '[' || c == ']' {
-			return "", false
+			return nil, false
 		}
 	}
 	if string(inner) == "DEFAULT" {
-		return "", false
+		return nil, false
 	}
-	return string(inner), true
+	return inner, true
 }
 
 // trimNL removes a final "\n" (not a "\r": the SDK splits on "\n" only and
@@ -472,10 +494,10 @@ func (f *File) Sections() []*Section {
 
 // section builds the Section of header i.
 func (f *File) section(i int) *Section {
-	h := f.hdrs[i]
-	b := parseBody(f.chunkData(i), true, h.name)
+	name := f.name(i)
+	b := parseBody(f.chunkData(i), true, name)
 	line := f.line(i)
-	s := &Section{Name: h.name, Line: line, Keys: make([]KeyValue, len(b.items))}
+	s := &Section{Name: name, Line: line, Keys: make([]KeyValue, len(b.items))}
 	for j, it := range b.items {
 		s.Keys[j] = KeyValue{Key: it.key, Value: it.value, Line: line + it.line}
 	}
@@ -499,7 +521,7 @@ func (f *File) Section(name string) (*Section, error) {
 func (f *File) find(name string) []int {
 	var idx []int
 	for i := range f.hdrs {
-		if f.hdrs[i].name == name {
+		if f.is(i, name) {
 			idx = append(idx, i)
 		}
 	}
@@ -514,6 +536,9 @@ func (f *File) duplicateError(name string, idx []int) error {
 	return &DuplicateSectionError{Profile: name, Lines: lines}
 }
 
+// dupTables holds Duplicates' hash tables for reuse: they never leave it.
+var dupTables = sync.Pool{New: func() any { return new([]uint64) }}
+
 // Duplicates returns the section names that appear more than once, each with
 // the lines of its headers.
 func (f *File) Duplicates() map[string][]int {
@@ -527,11 +552,17 @@ func (f *File) Duplicates() map[string][]int {
 	for size < 2*len(f.hdrs) {
 		size <<= 1
 	}
-	table := make([]uint64, size)
+	tp := dupTables.Get().(*[]uint64)
+	defer dupTables.Put(tp)
+	if cap(*tp) < size {
+		*tp = make([]uint64, size)
+	}
+	table := (*tp)[:size]
+	clear(table)
 	seed := maphash.MakeSeed()
 	same := false
 	for k := 0; k < len(f.hdrs) && !same; k++ {
-		h := maphash.String(seed, f.hdrs[k].name) | 1 // 0 marks a free slot
+		h := maphash.Bytes(seed, f.names[f.hdrs[k].n0:f.hdrs[k].n1]) | 1 // 0 marks a free slot
 		i := h & uint64(size-1)
 		for table[i] != 0 && !same {
 			same = table[i] == h
@@ -544,19 +575,20 @@ func (f *File) Duplicates() map[string][]int {
 	}
 	first := make(map[string]int, len(f.hdrs))
 	var dup map[string][]int
-	for i, h := range f.hdrs {
-		j, seen := first[h.name]
+	for i := range f.hdrs {
+		name := f.name(i)
+		j, seen := first[name]
 		if !seen {
-			first[h.name] = i
+			first[name] = i
 			continue
 		}
 		if dup == nil {
 			dup = make(map[string][]int)
 		}
-		if dup[h.name] == nil {
-			dup[h.name] = []int{f.line(j)}
+		if dup[name] == nil {
+			dup[name] = []int{f.line(j)}
 		}
-		dup[h.name] = append(dup[h.name], f.line(i))
+		dup[name] = append(dup[name], f.line(i))
 	}
 	return dup
 }

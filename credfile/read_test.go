@@ -44,7 +44,7 @@ func TestReadPipelined(t *testing.T) {
 			if !bytes.Equal(data, []byte(content)) || !bytes.Equal(got.data, want.data) {
 				t.Fatal("content differs")
 			}
-			if !reflect.DeepEqual(got.hdrs, want.hdrs) || got.risky != want.risky || got.quote != want.quote || got.bom != want.bom || got.eol != want.eol {
+			if !reflect.DeepEqual(got.hdrs, want.hdrs) || !bytes.Equal(got.names, want.names) || got.risky != want.risky || got.quote != want.quote || got.bom != want.bom || got.eol != want.eol {
 				t.Errorf("pipelined parse differs: %d headers, risky %v, quote %d; want %d, %v, %d",
 					len(got.hdrs), got.risky, got.quote, len(want.hdrs), want.risky, want.quote)
 			}
@@ -65,7 +65,7 @@ func TestParseIncremental(t *testing.T) {
 			}
 			sc.scan(data, 0, true)
 			got := sc.finish(len(data))
-			if !reflect.DeepEqual(got.hdrs, want.hdrs) || got.risky != want.risky || got.quote != want.quote || got.bom != want.bom {
+			if !reflect.DeepEqual(got.hdrs, want.hdrs) || !bytes.Equal(got.names, want.names) || got.risky != want.risky || got.quote != want.quote || got.bom != want.bom {
 				t.Errorf("%q in steps of %d: %+v, want %+v", s.data, step, got.hdrs, want.hdrs)
 			}
 		}
@@ -96,7 +96,7 @@ func TestStreamScan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got.hdrs, want.hdrs) || got.risky != want.risky || got.quote != want.quote ||
+			if !reflect.DeepEqual(got.hdrs, want.hdrs) || !bytes.Equal(got.names, want.names) || got.risky != want.risky || got.quote != want.quote ||
 				got.bom != want.bom || got.eol != want.eol || got.size != len(want.data) || !bytes.Equal(got.content(), want.data) {
 				t.Errorf("%q through %d bytes: %+v %v %d %q, want %+v %v %d %q", in, w, got.hdrs, got.risky, got.quote, got.eol, want.hdrs, want.risky, want.quote, want.eol)
 			}

@@ -77,6 +77,9 @@ func openSnapshot(path string) (*snapshot, *File, error) {
 // streamWindow bytes, keeping no content.
 func streamScan(fd *os.File) (*File, error) {
 	var s scanner
+	if fi, err := fd.Stat(); err == nil {
+		s.sizeHint = int(fi.Size())
+	}
 	bp := windows.Get().(*[]byte)
 	defer windows.Put(bp)
 	if len(*bp) < streamWindow {
