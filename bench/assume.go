@@ -67,7 +67,7 @@ func (h *harness) itemCLI() (*Item, error) {
 		it.Stats = append(it.Stats, summarise(c.name, samples[i]))
 	}
 	r := it.Stats[1].Median / it.Stats[0].Median
-	it.Goals = []Goal{{Text: "credswap assume ≥ 20× faster than the AWS CLI workflow", Measured: ratio(r) + " faster", Pass: r >= 20}}
+	it.Goals = []Goal{newGoal("credswap assume ≥ 20× faster than the AWS CLI workflow", r, ">=", 20, ratio(r)+" faster")}
 	it.Tables = []Table{statTable("", it.Stats)}
 	it.Notes = append(it.Notes,
 		fmt.Sprintf("ratio of medians %.1f×; median of the per-round ratios %.1f×", r, pairedRatio(samples[1], samples[0])),
@@ -108,7 +108,7 @@ func (h *harness) itemLimit() (*Item, error) {
 		return nil, err
 	}
 	cands := []candidate{h.credswapAssume(hm, target, h.ep.url), h.bareAssume(hm, h.ep.url)}
-	rounds := 3 * h.opt.runs
+	rounds := 5 * h.opt.runs
 	h.logf("item 2: credswap assume vs bare AssumeRole, %d rounds", rounds)
 	samples, err := h.interleave(rounds, 2, cands)
 	if err != nil {
@@ -118,7 +118,7 @@ func (h *harness) itemLimit() (*Item, error) {
 		it.Stats = append(it.Stats, summarise(c.name, samples[i]))
 	}
 	r := it.Stats[0].Median / it.Stats[1].Median
-	it.Goals = []Goal{{Text: "credswap assume < 1.5× one bare AssumeRole", Measured: ratio(r), Pass: r < 1.5}}
+	it.Goals = []Goal{newGoal("credswap assume < 1.5× one bare AssumeRole", r, "<", 1.5, ratio(r))}
 	it.Tables = []Table{statTable("", it.Stats)}
 	it.Notes = append(it.Notes,
 		fmt.Sprintf("ratio of medians %.2f×; median of the per-round ratios %.2f×; difference of medians %.2f ms", r, pairedRatio(samples[0], samples[1]), it.Stats[0].Median-it.Stats[1].Median),

@@ -148,7 +148,7 @@ func checkReport(t *testing.T, rep *Report, o options) {
 	for _, k := range []string{"cli", "limit"} {
 		if it := byKey[k]; it != nil {
 			for _, s := range it.Stats {
-				if s.N != o.runs*map[string]int{"cli": 1, "limit": 3}[k] || s.Median <= 0 {
+				if s.N != o.runs*map[string]int{"cli": 1, "limit": 5}[k] || s.Median <= 0 {
 					t.Errorf("item %q: %s has %d samples, median %v", k, s.Name, s.N, s.Median)
 				}
 			}
@@ -258,5 +258,26 @@ func TestSummarise(t *testing.T) {
 	}
 	if r := pairedRatio([]time.Duration{2, 6, 3}, []time.Duration{1, 2, 3}); r != 2 {
 		t.Errorf("paired ratio %v, want 2", r)
+	}
+}
+
+func TestRepeats(t *testing.T) {
+	mk := func(r float64, ok bool) []*Item {
+		return []*Item{{ID: 2, Goals: []Goal{newGoal("ratio", r, "<", 1.5, ""), boolGoal("yes", ok, "")}}}
+	}
+	rs := repeats([][]*Item{mk(1.4, true), mk(1.6, true), mk(1.45, false)})
+	if len(rs) != 2 {
+		t.Fatalf("%d repeats, want 2", len(rs))
+	}
+	if r := rs[0]; r.Median != 1.45 || !r.Pass || r.Passes != 2 {
+		t.Errorf("ratio goal: %+v", r)
+	}
+	if r := rs[1]; r.Pass || r.Passes != 2 {
+		t.Errorf("a yes/no goal passes only when every repetition says yes: %+v", r)
+	}
+	var md bytes.Buffer
+	writeMarkdown(&md, &Report{Repeat: 3, Repeats: rs, Items: mk(1.45, false)})
+	if !strings.Contains(md.String(), "| 2 | ratio | 1.40× | 1.60× | 1.45× | 1.45× | pass (2 of 3 runs) |") {
+		t.Errorf("summary:\n%s", md.String())
 	}
 }

@@ -62,7 +62,7 @@ func (h *harness) itemFile() (*Item, error) {
 			continue
 		}
 		r := res[i]
-		it.Goals = append(it.Goals, Goal{Text: fmt.Sprintf("update < 1.5× bare write at %d sections", want), Measured: ratio(r.Ratio), Pass: r.Ratio < 1.5})
+		it.Goals = append(it.Goals, newGoal(fmt.Sprintf("update < 1.5× bare write at %d sections", want), r.Ratio, "<", 1.5, ratio(r.Ratio)))
 	}
 	// Growth: the exponent k of time ∝ size^k between the two largest
 	// files (1 when time grows like the file).
@@ -70,11 +70,10 @@ func (h *harness) itemFile() (*Item, error) {
 		a, b := res[len(res)-2], res[len(res)-1]
 		k := math.Log(b.Update.Median/a.Update.Median) / math.Log(float64(b.Bytes)/float64(a.Bytes))
 		kb := math.Log(b.Bare.Median/a.Bare.Median) / math.Log(float64(b.Bytes)/float64(a.Bytes))
-		it.Goals = append(it.Goals, Goal{
-			Text:     fmt.Sprintf("update time grows no faster than the file (%d → %d sections)", a.Sections, b.Sections),
-			Measured: fmt.Sprintf("time ∝ size^%.2f (bare write: ^%.2f)", k, kb),
-			Pass:     k <= 1.1,
-		})
+		g := newGoal(fmt.Sprintf("update time grows no faster than the file (%d → %d sections)", a.Sections, b.Sections), k, "<=", 1.1,
+			fmt.Sprintf("time ∝ size^%.2f (bare write: ^%.2f)", k, kb))
+		g.Unit = "^"
+		it.Goals = append(it.Goals, g)
 		it.Notes = append(it.Notes, "growth exponent k from the medians of the two largest files: k = log(t₂/t₁) / log(bytes₂/bytes₁); k ≤ 1.1 counts as no faster than the file (noise)")
 	}
 	if h.opt.chart != "" {

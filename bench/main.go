@@ -66,6 +66,7 @@ type options struct {
 	credswapBin     string // time this credswap binary instead of building one
 	binDir          string // where the built binaries go ("" = the temp directory)
 	tree            string // what the report says was measured ("" = from git)
+	repeat          int    // repetitions of the whole run
 }
 
 var items = []string{"cli", "limit", "file", "refresh", "startup"}
@@ -83,7 +84,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.sts, "sts", "fake", "STS to call: fake (internal/ststest, in process) or moto (starts moto_server)")
 	fs.StringVar(&o.stsURL, "sts-url", "", "use a moto_server already running at this `URL` (with -sts moto)")
-	fs.IntVar(&o.runs, "runs", 7, "rounds of each measurement (item 2 and 5: 3×, item 3 in process: -file-rounds)")
+	fs.IntVar(&o.runs, "runs", 7, "rounds of each measurement (items 2 and 5: 5×, item 3 in process: -file-rounds)")
+	fs.IntVar(&o.repeat, "repeat", 1, "repeat the whole run this many times and judge the goals on the median over the repetitions")
 	fs.IntVar(&o.fileRounds, "file-rounds", 0, "rounds of each in-process file update (default max(5×runs, 31))")
 	only := fs.String("only", "", "comma-separated measurements to run: "+strings.Join(items, ",")+" or 1-5 (default all)")
 	sizes := fs.String("sizes", "1,10,100,1000,3000,10000", "file sizes of item 3, in sections")
@@ -112,6 +114,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.runs < 1 {
 		return o, fmt.Errorf("-runs must be at least 1")
+	}
+	if o.repeat < 1 {
+		return o, fmt.Errorf("-repeat must be at least 1")
 	}
 	if o.fileRounds == 0 {
 		o.fileRounds = max(5*o.runs, 31)
@@ -149,6 +154,34 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 	}
 	return o, nil
+}
+
+// repeats gathers each goal over the repetitions.
+func repeats(all [][]*Item) []*Repeat {
+	var out []*Repeat
+	for i, it := range all[0] {
+		for k, g := range it.Goals {
+			rp := &Repeat{Item: it.ID, Goal: g.Text, g: g}
+			for _, items := range all {
+				if i < len(items) && k < len(items[i].Goals) {
+					v := items[i].Goals[k].Value
+					rp.Values = append(rp.Values, v)
+					if g.meets(v) {
+						rp.Passes++
+					}
+				}
+			}
+			s := slices.Clone(rp.Values)
+			slices.Sort(s)
+			rp.Median = quantile(s, 0.5)
+			if g.Unit == "" { // yes/no: every repetition must say yes
+				rp.Median = s[0]
+			}
+			rp.Pass = g.meets(rp.Median)
+			out = append(out, rp)
+		}
+	}
+	return out
 }
 
 // describeTree names the commit of the module, and whether the working
@@ -277,27 +310,41 @@ func runHarness(o options, log io.Writer) (*Report, error) {
 	} else {
 		rep.Endpoint = "moto_server on loopback"
 	}
-	for _, name := range o.only {
-		var it *Item
-		switch name {
-		case "cli":
-			it, err = h.itemCLI()
-		case "limit":
-			it, err = h.itemLimit()
-		case "file":
-			it, err = h.itemFile()
-			if err == nil && o.chart != "" {
-				rep.Chart = o.chartRef
+	rep.Repeat = o.repeat
+	var all [][]*Item
+	for r := range o.repeat {
+		if o.repeat > 1 {
+			h.logf("repetition %d of %d", r+1, o.repeat)
+		}
+		var items []*Item
+		for _, name := range o.only {
+			var it *Item
+			switch name {
+			case "cli":
+				it, err = h.itemCLI()
+			case "limit":
+				it, err = h.itemLimit()
+			case "file":
+				it, err = h.itemFile()
+				if err == nil && o.chart != "" {
+					rep.Chart = o.chartRef
+				}
+			case "refresh":
+				it, err = h.itemRefresh()
+			case "startup":
+				it, err = h.itemStartup()
 			}
-		case "refresh":
-			it, err = h.itemRefresh()
-		case "startup":
-			it, err = h.itemStartup()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			items = append(items, it)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		rep.Items = append(rep.Items, it)
+		all = append(all, items)
+		h.opt.profileDir = "" // profile the first repetition only
+	}
+	rep.Items = all[len(all)-1]
+	if o.repeat > 1 {
+		rep.Repeats = repeats(all)
 	}
 	rep.LoadAtEnd = loadAvg()
 	return rep, nil

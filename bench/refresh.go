@@ -138,14 +138,15 @@ func (h *harness) itemRefresh() (*Item, error) {
 	it.Extra = results
 	for _, res := range results {
 		if res.Jobs == 8 {
-			it.Goals = append(it.Goals, Goal{Text: fmt.Sprintf("wall time close to %d × %s / jobs (--jobs 8: within 1.25×)", n, delay), Measured: fmt.Sprintf("%s ms for %s ideal (%s)", ms(res.Stat.Median), ms(res.Ideal), ratio(res.Ratio)), Pass: res.Ratio <= 1.25})
+			it.Goals = append(it.Goals, newGoal(fmt.Sprintf("wall time close to %d × %s / jobs (--jobs 8: within 1.25×)", n, delay), res.Ratio, "<=", 1.25,
+				fmt.Sprintf("%s ms for %s ideal (%s)", ms(res.Stat.Median), ms(res.Ideal), ratio(res.Ratio))))
 		}
 	}
 	if watchSupported {
-		it.Goals = append(it.Goals, Goal{Text: "exactly one rewrite of the file per refresh", Measured: map[bool]string{true: "1 rename onto the file, 1 temp file, 0 in-place writes in every run", false: "see the table"}[allOne], Pass: allOne})
+		it.Goals = append(it.Goals, boolGoal("exactly one rewrite of the file per refresh", allOne, map[bool]string{true: "1 rename onto the file, 1 temp file, 0 in-place writes in every run", false: "see the table"}[allOne]))
 		it.Notes = append(it.Notes, "rewrites are counted with inotify on ~/.aws during each run: IN_MOVED_TO events naming the credentials file (renames onto it), IN_CREATE of any other name than the lock file (temp files), IN_CLOSE_WRITE of the credentials file itself (writes in place); the kernel queues an event within the system call that causes it, so all of a run's events are queued when it exits")
 	} else {
-		it.Goals = append(it.Goals, Goal{Text: "exactly one rewrite of the file per refresh", Measured: "not counted: needs inotify (Linux)", Pass: false})
+		it.Goals = append(it.Goals, boolGoal("exactly one rewrite of the file per refresh", false, "not counted: needs inotify (Linux)"))
 	}
 	it.Notes = append(it.Notes,
 		fmt.Sprintf("the %d sections were written with credswap assume -s base (each carries its recipe: role, source profile, endpoint); STS answers every call after %s (%s)", n, delay, h.delayHow()),

@@ -18,7 +18,9 @@ type Report struct {
 	Machine  Machine   `json:"machine"`
 	Endpoint string    `json:"endpoint"`
 	Runs     int       `json:"runs"`
-	Items    []*Item   `json:"items"`
+	Items    []*Item   `json:"items"` // of the last repetition
+	Repeats  []*Repeat `json:"repeats,omitempty"`
+	Repeat   int       `json:"repetitions"`
 	Chart    string    `json:"chart,omitempty"`
 	// LoadAtEnd is the load average when the run ended (Machine.LoadAvg
 	// is the one at the start): other work on the machine shows there.
@@ -37,11 +39,67 @@ type Item struct {
 	Extra  any      `json:"extra,omitempty"`
 }
 
-// Goal is one target of the issue and whether this run met it.
+// Goal is one target of the issue and whether this run met it: Value
+// compared with Limit by Op.
 type Goal struct {
-	Text     string `json:"goal"`
-	Measured string `json:"measured"`
-	Pass     bool   `json:"pass"`
+	Text     string  `json:"goal"`
+	Measured string  `json:"measured"`
+	Pass     bool    `json:"pass"`
+	Value    float64 `json:"value"`
+	Op       string  `json:"op"` // "<", "<=", ">=", or "==" for a yes/no goal (Value 1 = yes)
+	Limit    float64 `json:"limit"`
+	Unit     string  `json:"unit,omitempty"` // "×" a ratio, "^" an exponent, "" yes/no
+}
+
+func newGoal(text string, v float64, op string, limit float64, measured string) Goal {
+	g := Goal{Text: text, Measured: measured, Value: v, Op: op, Limit: limit, Unit: "×"}
+	g.Pass = g.meets(v)
+	return g
+}
+
+func boolGoal(text string, ok bool, measured string) Goal {
+	g := Goal{Text: text, Measured: measured, Op: "==", Limit: 1}
+	if ok {
+		g.Value = 1
+	}
+	g.Pass = ok
+	return g
+}
+
+func (g Goal) meets(v float64) bool {
+	switch g.Op {
+	case "<":
+		return v < g.Limit
+	case "<=":
+		return v <= g.Limit
+	case ">=":
+		return v >= g.Limit
+	}
+	return v == g.Limit
+}
+
+func (g Goal) format(v float64) string {
+	switch g.Unit {
+	case "×":
+		return ratio(v)
+	case "^":
+		return fmt.Sprintf("^%.2f", v)
+	}
+	if v == 1 {
+		return "yes"
+	}
+	return "no"
+}
+
+// Repeat is one goal over the repetitions of a run (-repeat).
+type Repeat struct {
+	Item   int       `json:"item"`
+	Goal   string    `json:"goal"`
+	Values []float64 `json:"values"`
+	Median float64   `json:"median"`
+	Passes int       `json:"passes"`
+	Pass   bool      `json:"pass"` // the median meets the goal
+	g      Goal
 }
 
 // Table is a markdown table of an item.
@@ -140,6 +198,26 @@ func writeMarkdown(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "`%s` on %s — %s; STS: %s; %d rounds; started %s.\n\n", r.Command, r.Tree, machineLine(r.Machine), r.Endpoint, r.Runs, r.Started.UTC().Format(time.RFC3339))
 	if r.Machine.LoadAvg != "" {
 		fmt.Fprintf(w, "Load average (1, 5, 15 min) at the start: %s; at the end: %s. Temp files on %s.\n\n", r.Machine.LoadAvg, r.LoadAtEnd, r.Machine.TempFS)
+	}
+	if len(r.Repeats) > 0 {
+		fmt.Fprintf(w, "The whole run was repeated %d times; each column is one repetition's ratio of medians, and a goal passes when the median over the repetitions meets it.\n\n", r.Repeat)
+		fmt.Fprintf(w, "| # | goal |")
+		for i := range r.Repeat {
+			fmt.Fprintf(w, " run %d |", i+1)
+		}
+		fmt.Fprintf(w, " median | |\n|---|---|%s---|---|\n", strings.Repeat("---|", r.Repeat))
+		for _, rp := range r.Repeats {
+			fmt.Fprintf(w, "| %d | %s |", rp.Item, rp.Goal)
+			for _, v := range rp.Values {
+				fmt.Fprintf(w, " %s |", rp.g.format(v))
+			}
+			mark := "pass"
+			if !rp.Pass {
+				mark = "**miss**"
+			}
+			fmt.Fprintf(w, " %s | %s (%d of %d runs) |\n", rp.g.format(rp.Median), mark, rp.Passes, len(rp.Values))
+		}
+		fmt.Fprintf(w, "\nThe rest is the last repetition.\n\n")
 	}
 	fmt.Fprintf(w, "| # | goal | measured | |\n|---|---|---|---|\n")
 	for _, it := range r.Items {

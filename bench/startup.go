@@ -44,7 +44,7 @@ func (h *harness) itemStartup() (*Item, error) {
 			return run(hm.env, hm.dir, h.credswap, args...)
 		}})
 	}
-	rounds := 3 * h.opt.runs
+	rounds := 5 * h.opt.runs
 	h.logf("item 5: version, list, use on %d sections, %d rounds", n, rounds)
 	samples, err := h.interleave(rounds, 2, cands)
 	if err != nil {
@@ -108,13 +108,14 @@ func (h *harness) itemStartup() (*Item, error) {
 		} else if !control {
 			measured = "inconclusive: the control (assume) did not open ~/.aws/config either"
 		}
-		it.Goals = append(it.Goals, Goal{Text: "list and use do not load the AWS SDK's configuration", Measured: measured, Pass: noSDK && control})
+		it.Goals = append(it.Goals, boolGoal("list and use do not load the AWS SDK's configuration", noSDK && control, measured))
 	} else {
-		it.Goals = append(it.Goals, Goal{Text: "list and use do not load the AWS SDK's configuration", Measured: "not probed: needs inotify (Linux)", Pass: false})
+		it.Goals = append(it.Goals, boolGoal("list and use do not load the AWS SDK's configuration", false, "not probed: needs inotify (Linux)"))
 	}
 	for i := 1; i < len(it.Stats); i++ {
 		r := it.Stats[i].Median / it.Stats[0].Median
-		it.Goals = append(it.Goals, Goal{Text: fmt.Sprintf("`%s` time beside `credswap version` (informational; ≤ 1.5×)", it.Stats[i].Name), Measured: fmt.Sprintf("%s ms vs %s ms (%s)", ms(it.Stats[i].Median), ms(it.Stats[0].Median), ratio(r)), Pass: r <= 1.5})
+		it.Goals = append(it.Goals, newGoal(fmt.Sprintf("`%s` time beside `credswap version` (informational; ≤ 1.5×)", it.Stats[i].Name), r, "<=", 1.5,
+			fmt.Sprintf("%s ms vs %s ms (%s)", ms(it.Stats[i].Median), ms(it.Stats[0].Median), ratio(r))))
 	}
 
 	// What package initialisation costs, the SDK's included: every command
