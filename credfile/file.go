@@ -226,6 +226,12 @@ func resolve(path string) (string, error) {
 // A path that is not a regular file or cannot be read is refused before
 // anything is created.
 func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
+	return edit(path, opts, fn, nil)
+}
+
+// edit is Edit; set, when not nil, is the one Set that fn does, which lets
+// a large file be rewritten in a single pass (streamSet).
+func edit(path string, opts Options, fn func(tx *Tx) error, set *setArgs) (*Result, error) {
 	if path == "" {
 		return nil, errors.New("empty credentials file path")
 	}
@@ -277,6 +283,11 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 	if real, err = resolve(abs); err != nil {
 		return nil, err
 	}
+	if set != nil {
+		if res, done, err := streamSet(real, set, opts); done {
+			return res, err
+		}
+	}
 	snap, file, err := openSnapshot(real)
 	if err != nil {
 		return nil, err
@@ -290,15 +301,25 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 	tx.mu.Lock() // fn has returned: no more edits
 	defer tx.mu.Unlock()
 
-	res := &Result{Path: real}
 	full := tx.fullVerify()
 	p := tx.plan(full)
+	return commitTx(tx, p, full, real, snap, opts, func(own *owner, check func() error) error {
+		return replaceFile(real, assemble(tx.file, p), snap.fd, check, own, opts.warn)
+	})
+}
+
+// commitTx verifies the edits of tx (planned in p), checks that the file
+// did not change under the lock, writes a backup if long-term keys are
+// overwritten under Force, and calls write to replace the file.
+func commitTx(tx *Tx, p []planned, full bool, real string, snap *snapshot, opts Options, write func(own *owner, check func() error) error) (*Result, error) {
+	res := &Result{Path: real}
 	if !slices.ContainsFunc(p, func(pl planned) bool { return pl.changed() || pl.idx == -2 && len(pl.c.data) > 0 }) {
 		return res, nil
 	}
 	if err := tx.verify(p, full); err != nil {
 		return nil, err
 	}
+	file, fi := tx.file, snap.fi
 	check := func() error { return snap.check(real, file) }
 	if err := check(); err != nil {
 		return nil, err
@@ -306,6 +327,7 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 	if err := mkdirs(filepath.Dir(real)); err != nil {
 		return nil, err
 	}
+	var err error
 	own := ownerFor(fi, filepath.Dir(real))
 	if len(tx.forced) > 0 && fi != nil {
 		now := time.Now
@@ -317,7 +339,7 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 		}
 		opts.warn("copied %s to %s before changing long-term keys of %s", real, res.Backup, quoteList(tx.forced))
 	}
-	if err := replaceFile(real, assemble(tx.file, p), snap.fd, check, own, opts.warn); err != nil {
+	if err := write(own, check); err != nil {
 		return nil, err
 	}
 	res.Changed = true
@@ -389,6 +411,8 @@ func assemble(f *File, p []planned) []span {
 
 // Write sets values in section profile of the file at path: Edit with one
 // Tx.Set. Names and values are checked before anything is locked or created.
+// A large file is rewritten in a single pass (read once, written once as it
+// is read), with the same checks as Edit.
 func Write(path, profile string, values map[string]string, opts Options) (*Result, error) {
 	if err := ValidateName(profile); err != nil {
 		return nil, err
@@ -396,7 +420,7 @@ func Write(path, profile string, values map[string]string, opts Options) (*Resul
 	if err := checkValues(values); err != nil {
 		return nil, err
 	}
-	return Edit(path, opts, func(tx *Tx) error { return tx.Set(profile, values) })
+	return edit(path, opts, func(tx *Tx) error { return tx.Set(profile, values) }, &setArgs{profile, values})
 }
 
 // Remove removes sections from the file at path: Edit with one Tx.Remove per

@@ -22,11 +22,12 @@ type snapshot struct {
 }
 
 // streamMin is the size from which Edit scans the file instead of reading
-// it into memory; streamWindow is the size of the window, small enough to
-// stay in the CPU's cache between the read and the scan.
+// it into memory. streamWindow is the size of the window: a write of 1 MiB
+// costs the kernel what one write of the whole file does, while 64 KiB
+// pieces cost half as much again.
 var (
 	streamMin    int64 = 256 << 10
-	streamWindow       = 64 << 10
+	streamWindow       = 1 << 20
 )
 
 // windows holds scan windows for reuse: a window never leaves streamScan.
@@ -190,4 +191,18 @@ func writeSpans(w *os.File, content []span, src *os.File) error {
 		}
 	}
 	return nil
+}
+
+// replaceFile atomically replaces path with content (spans of src, the
+// original file, or bytes), checking check last (see pending).
+func replaceFile(path string, content []span, src *os.File, check func() error, own *owner, warn func(string, ...any)) error {
+	p, err := newPending(path, own, warn)
+	if err != nil {
+		return err
+	}
+	defer p.cleanup()
+	if err := writeSpans(p.file(), content, src); err != nil {
+		return err
+	}
+	return p.commit(check)
 }

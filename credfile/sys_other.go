@@ -24,39 +24,52 @@ func looserThan0600(os.FileMode) bool     { return false }
 // the file open without sharing deletion (antivirus, an editor, an SDK).
 const renameRetry = 2 * time.Second
 
-// replaceFile atomically replaces path with content (spans of src, the
-// original file, or bytes): a temporary file created with O_EXCL in the same
-// directory is written, checked, synced and renamed over path (MoveFileEx,
-// replacing). On failure the temporary file is removed and path is
-// untouched.
-func replaceFile(path string, content []span, src *os.File, check func() error, _ *owner, _ func(string, ...any)) (err error) {
+// A pending is the temporary file that atomically replaces path on commit:
+// created with O_EXCL in the same directory; commit runs check, syncs,
+// closes and renames it over path (MoveFileEx, replacing), retrying while
+// another process holds path open. Until then path is untouched, and cleanup
+// removes the temporary file.
+type pending struct {
+	f    *os.File
+	path string
+	done bool
+}
+
+func newPending(path string, _ *owner, _ func(string, ...any)) (*pending, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
+		return nil, err
+	}
+	return &pending{f: f, path: path}, nil
+}
+
+func (p *pending) file() *os.File { return p.f }
+
+func (p *pending) cleanup() {
+	if !p.done {
+		p.f.Close()
+		os.Remove(p.f.Name())
+	}
+}
+
+func (p *pending) commit(check func() error) error {
+	if err := check(); err != nil {
 		return err
 	}
-	name := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(name)
-		}
-	}()
-	if err = writeSpans(f, content, src); err != nil {
+	if err := p.f.Sync(); err != nil {
 		return err
 	}
-	if err = check(); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
+	if err := p.f.Close(); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(renameRetry)
 	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
-		err = os.Rename(name, path)
-		if err == nil || !transient(err) || time.Now().Add(delay).After(deadline) {
+		err := os.Rename(p.f.Name(), p.path)
+		if err == nil {
+			p.done = true
+			return nil
+		}
+		if !transient(err) || time.Now().Add(delay).After(deadline) {
 			return err
 		}
 		time.Sleep(delay)

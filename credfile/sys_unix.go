@@ -67,34 +67,43 @@ func chownPath(path string, own owner) error {
 
 func looserThan0600(m os.FileMode) bool { return m.Perm()&^0o600 != 0 }
 
-// replaceFile atomically replaces path with content (spans of src, the
-// original file, or bytes): a temporary file created 0600 with O_EXCL in the
-// same directory, given the owner own, written, checked (check, last thing
-// before the commit), fsynced, renamed over path; then the directory is
-// fsynced. On failure the temporary file is removed and path is untouched.
-func replaceFile(path string, content []span, src *os.File, check func() error, own *owner, warn func(string, ...any)) error {
-	dir := filepath.Dir(path)
-	t, err := renameio.NewPendingFile(path, renameio.WithTempDir(dir), renameio.WithStaticPermissions(0o600))
+// A pending is the temporary file that atomically replaces path on commit:
+// created 0600 with O_EXCL in the same directory and given the owner own;
+// commit runs check (the last thing before the commit), fsyncs, renames it
+// over path and fsyncs the directory. Until then path is untouched, and
+// cleanup removes the temporary file.
+type pending struct {
+	t    *renameio.PendingFile
+	path string
+	warn func(string, ...any)
+}
+
+func newPending(path string, own *owner, warn func(string, ...any)) (*pending, error) {
+	t, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)), renameio.WithStaticPermissions(0o600))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer t.Cleanup()
 	if own != nil {
 		if err := chownFile(t.File, *own); err != nil {
 			warn("could not keep the owner %d:%d of %s: %v", own.uid, own.gid, path, errors.Unwrap(err))
 		}
 	}
-	if err := writeSpans(t.File, content, src); err != nil {
-		return err
-	}
+	return &pending{t: t, path: path, warn: warn}, nil
+}
+
+func (p *pending) file() *os.File { return p.t.File }
+
+func (p *pending) cleanup() { p.t.Cleanup() }
+
+func (p *pending) commit(check func() error) error {
 	if err := check(); err != nil {
 		return err
 	}
-	if err := t.CloseAtomicallyReplace(); err != nil {
+	if err := p.t.CloseAtomicallyReplace(); err != nil {
 		return err
 	}
-	if err := syncDir(dir); err != nil {
-		warn("wrote %s but could not sync its directory: %v", path, err)
+	if err := syncDir(filepath.Dir(p.path)); err != nil {
+		p.warn("wrote %s but could not sync its directory: %v", p.path, err)
 	}
 	return nil
 }
