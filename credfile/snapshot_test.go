@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -110,5 +111,38 @@ func TestChangedUnderLock(t *testing.T) {
 	})
 	if !errors.As(err, new(*VerifyError)) || readString(t, path) != other {
 		t.Errorf("file created meanwhile: %v", err)
+	}
+}
+
+// TestWriteSinglePass: on a file large enough for Write's single pass, the
+// result is byte for byte what Edit's general path gives, wherever the
+// target is.
+func TestWriteSinglePass(t *testing.T) {
+	big := string(benchFile(2000)) // about 2 MB: several windows
+	crlf := "\ufeff" + strings.ReplaceAll(big, "\n", "\r\n")
+	for _, tc := range []struct{ name, content, profile string }{
+		{"first", big, "profile-00000"},
+		{"middle", big, "profile-01000"},
+		{"last", big, "profile-01999"},
+		{"absent", big, "new"},
+		{"bom and crlf", crlf, "profile-01234"},
+		{"absent, no final newline", strings.TrimSuffix(big, "\n\n"), "new"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if int64(len(tc.content)) < streamMin {
+				t.Fatal("too small for the single pass")
+			}
+			_, p1 := fixture(t, tc.content, 0o600)
+			_, p2 := fixture(t, tc.content, 0o600)
+			if _, err := Write(p1, tc.profile, creds, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Edit(p2, Options{}, func(tx *Tx) error { return tx.Set(tc.profile, creds) }); err != nil {
+				t.Fatal(err)
+			}
+			if a, b := readString(t, p1), readString(t, p2); a != b {
+				t.Errorf("single pass and Edit differ (%d and %d bytes)", len(a), len(b))
+			}
+		})
 	}
 }
