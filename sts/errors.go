@@ -281,6 +281,8 @@ func (e *CredentialsError) Hint() string {
 		return h.Hint()
 	}
 	switch {
+	case errors.Is(e.Err, ErrSharedFileParse):
+		return "look in the credentials and config files for a value that is a lone \" or ' and complete or remove it"
 	case e.sso && e.Profile != "":
 		return fmt.Sprintf("sign in again: aws sso login --profile %s", e.Profile)
 	case e.Profile == "":

@@ -3,6 +3,7 @@ package sts_test
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -470,4 +471,23 @@ func defaultChain(t *testing.T, srv interface{ URL() string }) *sts.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// The SDK's ini parser panics on a value that is a lone quote; New turns
+// that into an error with a hint instead of crashing the process.
+func TestSourceFileTheSDKCannotParse(t *testing.T) {
+	dir := isolate(t)
+	srv := newFake(t)
+	writeFile(t, dir, "credentials", baseCredentials+"note = \"\n")
+	_, err := sts.New(ctx, sts.Config{Profile: "base", EndpointURL: srv.URL()})
+	var ce *sts.CredentialsError
+	if !errors.As(err, &ce) || !errors.Is(err, sts.ErrSharedFileParse) {
+		t.Fatalf("New: %v, want a *CredentialsError wrapping ErrSharedFileParse", err)
+	}
+	if h := ce.Hint(); !strings.Contains(h, "lone") {
+		t.Errorf("hint %q", h)
+	}
+	if srv.Count("") != 0 {
+		t.Errorf("a request was sent")
+	}
 }

@@ -209,11 +209,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		withProfile = append(opts[:len(opts):len(opts)], config.WithSharedConfigProfile(cfg.Profile))
 	}
 
-	awsCfg, err := config.LoadDefaultConfig(ctx, withProfile...)
+	awsCfg, err := loadDefaultConfig(ctx, withProfile...)
 	if err != nil && cfg.Credentials != nil && cfg.Profile != "" {
 		// The profile only names given credentials: a profile that exists
 		// in neither file is no reason to fail.
-		awsCfg, err = config.LoadDefaultConfig(ctx, opts...)
+		awsCfg, err = loadDefaultConfig(ctx, opts...)
 	}
 	if err != nil {
 		return nil, c.loadError(err)
@@ -240,6 +240,22 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		o.APIOptions = append(o.APIOptions, c.addObserver)
 	})
 	return c, nil
+}
+
+// ErrSharedFileParse is returned (wrapped) when the SDK's parser of the
+// shared config and credentials files crashed on them.
+var ErrSharedFileParse = errors.New("the AWS SDK cannot parse the shared config or credentials file")
+
+// loadDefaultConfig is config.LoadDefaultConfig made safe: its ini parser
+// (config v1.33.15) panics on a value that is a lone quote, such as
+// `note = "`, which botocore and credswap's own parser read fine.
+func loadDefaultConfig(ctx context.Context, opts ...func(*config.LoadOptions) error) (cfg aws.Config, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w (%v)", ErrSharedFileParse, r)
+		}
+	}()
+	return config.LoadDefaultConfig(ctx, opts...)
 }
 
 // loadError explains a failure of the SDK's loader.
