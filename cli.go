@@ -244,6 +244,7 @@ func hints(err error) []string {
 	var dup *credfile.DuplicateSectionError
 	var lock *credfile.LockTimeoutError
 	var nr *credfile.NotRegularError
+	var ve *credfile.VerifyError
 	switch {
 	case errors.As(err, &lt):
 		add(fmt.Sprintf("[%s] holds long-term keys; pass --force to overwrite it (a backup copy of the whole file is written first), or choose another profile with -p", lt.Profile))
@@ -253,6 +254,8 @@ func hints(err error) []string {
 		add(fmt.Sprintf("another credswap is writing the file; if none is running, check which process holds %s (e.g. fuser %s)", lock.LockPath, lock.LockPath))
 	case errors.As(err, &nr):
 		add("point --credentials-file or AWS_SHARED_CREDENTIALS_FILE at a regular file")
+	case errors.As(err, &ve):
+		add("nothing was written; if another program was editing the file, run the command again")
 	}
 	return out
 }
