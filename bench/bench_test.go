@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -63,16 +64,18 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestFake runs every measurement against the fake STS. The AWS CLI
-// workflow needs the aws command: without it that item is skipped (a
-// failure with CREDSWAP_E2E=1).
+// TestFake runs every measurement but the AWS CLI workflow against the
+// fake STS, with a -compare binary (the same one again).
 func TestFake(t *testing.T) {
 	o := tinyOptions(t)
-	o.only = []string{"limit", "file", "refresh", "startup"}
-	if _, err := exec.LookPath("aws"); err == nil || moto.Required() {
-		o.only = append([]string{"cli"}, o.only...)
-	} else {
-		t.Log("aws not on PATH: item 1 left out (set CREDSWAP_E2E=1 to make this a failure)")
+	o.only = []string{"limit", "file", "refresh", "startup"} // cli: in TestMoto
+	// Build first, then compare the binary with itself.
+	if _, err := runHarness(withOnly(o, nil), logWriter(t)); err != nil {
+		t.Fatal(err)
+	}
+	o.compare = filepath.Join(binDir, "credswap")
+	if runtime.GOOS == "windows" {
+		o.compare += ".exe"
 	}
 	rep, err := runHarness(o, logWriter(t))
 	if err != nil {
@@ -81,8 +84,16 @@ func TestFake(t *testing.T) {
 	checkReport(t, rep, o)
 }
 
+func withOnly(o options, only []string) options {
+	o.only = only
+	o.compare = ""
+	return o
+}
+
 // TestMoto runs the items that call STS against a moto_server started by
-// internal/moto, through -sts-url.
+// internal/moto, through -sts-url. The AWS CLI workflow needs the aws
+// command: without it that item is left out (a failure with
+// CREDSWAP_E2E=1).
 func TestMoto(t *testing.T) {
 	if testing.Short() && !moto.Required() {
 		t.Skip("moto_server measurements skipped in -short mode")
@@ -93,6 +104,8 @@ func TestMoto(t *testing.T) {
 	o.only = []string{"limit", "refresh"}
 	if _, err := exec.LookPath("aws"); err == nil || moto.Required() {
 		o.only = append([]string{"cli"}, o.only...)
+	} else {
+		t.Log("aws not on PATH: item 1 left out (set CREDSWAP_E2E=1 to make this a failure)")
 	}
 	rep, err := runHarness(o, logWriter(t))
 	if err != nil {
@@ -145,8 +158,15 @@ func checkReport(t *testing.T, rep *Report, o options) {
 			t.Errorf("item %q: no goals or tables", k)
 		}
 	}
+	binaries := 1
+	if o.compare != "" {
+		binaries = 2
+	}
 	for _, k := range []string{"cli", "limit"} {
 		if it := byKey[k]; it != nil {
+			if len(it.Stats) != 1+binaries || len(it.Goals) != binaries {
+				t.Errorf("item %q: %d candidates and %d goals with %d credswap binaries", k, len(it.Stats), len(it.Goals), binaries)
+			}
 			for _, s := range it.Stats {
 				if s.N != o.runs*map[string]int{"cli": 1, "limit": 5}[k] || s.Median <= 0 {
 					t.Errorf("item %q: %s has %d samples, median %v", k, s.Name, s.N, s.Median)
@@ -154,7 +174,7 @@ func checkReport(t *testing.T, rep *Report, o options) {
 			}
 		}
 	}
-	if it := byKey["cli"]; it != nil && it.Stats[1].Median < it.Stats[0].Median {
+	if it := byKey["cli"]; it != nil && it.Stats[0].Median < it.Stats[1].Median {
 		t.Errorf("the AWS CLI workflow (4 Python processes) took less than credswap assume: %v", it.Stats)
 	}
 	if it := byKey["file"]; it != nil {
@@ -163,13 +183,16 @@ func checkReport(t *testing.T, rep *Report, o options) {
 			t.Errorf("item 3: %d sizes measured, want %d", len(res), len(o.sizes))
 		}
 		for _, r := range res {
-			if r.Update.N != o.fileRounds || r.Bare.N != o.fileRounds || r.Assume == nil || r.BareSTS == nil {
+			if r.Update.N != o.fileRounds || r.Bare.N != o.fileRounds || r.Assume == nil || r.BareSTS == nil || (r.Compare != nil) != (binaries == 2) {
 				t.Errorf("item 3, %d sections: %+v", r.Sections, r)
 			}
 		}
-		checkSVG(t, o.chart)
+		checkSVG(t, o.chart, 3+binaries)
 	}
 	if it := byKey["refresh"]; it != nil {
+		if res := it.Extra.([]*refreshResult); len(res) != len(o.jobs)*binaries {
+			t.Errorf("item 4: %d results, want %d", len(res), len(o.jobs)*binaries)
+		}
 		for _, res := range it.Extra.([]*refreshResult) {
 			if len(res.Runs) != o.runs {
 				t.Errorf("item 4, --jobs %d: %d runs recorded, want %d", res.Jobs, len(res.Runs), o.runs)
@@ -204,7 +227,7 @@ func checkReport(t *testing.T, rep *Report, o options) {
 	}
 }
 
-func checkSVG(t *testing.T, path string) {
+func checkSVG(t *testing.T, path string, series int) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -224,8 +247,8 @@ func checkSVG(t *testing.T, path string) {
 			paths++
 		}
 	}
-	if paths != 4 {
-		t.Errorf("the chart has %d series, want 4", paths)
+	if paths != series {
+		t.Errorf("the chart has %d series, want %d", paths, series)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 // writeChart draws item 3 as an SVG: time against file size, both on log
 // scales, with the p25–p75 spread of each point, and a line of slope 1
 // (time proportional to size) for reference.
-func writeChart(path string, res []sizeResult) error {
+func writeChart(path string, res []sizeResult, compareLabel string) error {
 	const (
 		W, H                   = 820, 520
 		left, right, top, bott = 70, 250, 40, 60
@@ -32,6 +32,7 @@ func writeChart(path string, res []sizeResult) error {
 		}
 	}
 	add("credswap assume (process)", "#d95f02", "6 4", func(r sizeResult) *Stat { return r.Assume })
+	add("credswap ("+compareLabel+") assume", "#7570b3", "6 4", func(r sizeResult) *Stat { return r.Compare })
 	add("bareassume (process)", "#1b9e77", "6 4", func(r sizeResult) *Stat { return r.BareSTS })
 	add("credfile.Write (one section)", "#3366cc", "", func(r sizeResult) *Stat { return &r.Update })
 	add("bare write (same bytes)", "#555555", "", func(r sizeResult) *Stat { return &r.Bare })

@@ -21,6 +21,7 @@ type harness struct {
 	tmp      string
 	credswap string // the credswap binary built from this tree
 	bare     string // bench/bareassume
+	cmp      string // -compare: another credswap binary, "" when none
 	aws      string // the aws command, "" when absent
 	ep       *endpoint
 	log      io.Writer
@@ -30,6 +31,22 @@ func (h *harness) logf(format string, args ...any) {
 	if h.log != nil {
 		fmt.Fprintf(h.log, "bench: "+format+"\n", args...)
 	}
+}
+
+// binary is a credswap binary under test.
+type binary struct {
+	name string // "credswap", or "credswap (LABEL)" for -compare
+	path string
+}
+
+// binaries are the credswap binaries each measurement times: the one from
+// the tree (or -credswap), and the -compare one.
+func (h *harness) binaries() []binary {
+	b := []binary{{"credswap", h.credswap}}
+	if h.cmp != "" {
+		b = append(b, binary{"credswap (" + h.opt.compareLabel + ")", h.cmp})
+	}
+	return b
 }
 
 // moduleRoot finds the directory of the credswap module from the current

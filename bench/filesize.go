@@ -21,8 +21,9 @@ type sizeResult struct {
 	Bare     Stat    `json:"bare_write"` // the same bytes: temp file, fsync, rename, fsync dir
 	Ratio    float64 `json:"ratio"`
 	Paired   float64 `json:"paired_ratio"`
-	Assume   *Stat   `json:"assume,omitempty"`      // credswap assume, whole process
-	BareSTS  *Stat   `json:"bare_assume,omitempty"` // bareassume, whole process, same file
+	Assume   *Stat   `json:"assume,omitempty"`         // credswap assume, whole process
+	BareSTS  *Stat   `json:"bare_assume,omitempty"`    // bareassume, whole process, same file
+	Compare  *Stat   `json:"compare_assume,omitempty"` // the -compare binary's assume
 }
 
 // itemFile is item 3: one section updated in files of growing size, against
@@ -47,11 +48,19 @@ func (h *harness) itemFile() (*Item, error) {
 	it.Tables = append(it.Tables, t)
 	if h.opt.process {
 		pt := Table{Caption: "Whole processes on the same files: `credswap assume -s base -p <middle section>` and `bareassume -profile base` (which writes nothing but, like every SDK program, parses the shared files).",
-			Header: []string{"sections", "credswap assume ms", "bare AssumeRole ms", "ratio"}}
+			Header: []string{"sections", "bare AssumeRole ms", "credswap assume ms", "ratio"}}
+		if h.cmp != "" {
+			pt.Header = append(pt.Header, "credswap ("+h.opt.compareLabel+") assume ms", "ratio")
+		}
 		for _, r := range res {
-			if r.Assume != nil {
-				pt.Rows = append(pt.Rows, []string{fmt.Sprint(r.Sections), ms(r.Assume.Median), ms(r.BareSTS.Median), ratio(r.Assume.Median / r.BareSTS.Median)})
+			if r.Assume == nil {
+				continue
 			}
+			row := []string{fmt.Sprint(r.Sections), ms(r.BareSTS.Median), ms(r.Assume.Median), ratio(r.Assume.Median / r.BareSTS.Median)}
+			if r.Compare != nil {
+				row = append(row, ms(r.Compare.Median), ratio(r.Compare.Median/r.BareSTS.Median))
+			}
+			pt.Rows = append(pt.Rows, row)
 		}
 		it.Tables = append(it.Tables, pt)
 	}
@@ -77,7 +86,7 @@ func (h *harness) itemFile() (*Item, error) {
 		it.Notes = append(it.Notes, "growth exponent k from the medians of the two largest files: k = log(t₂/t₁) / log(bytes₂/bytes₁); k ≤ 1.1 counts as no faster than the file (noise)")
 	}
 	if h.opt.chart != "" {
-		if err := writeChart(h.opt.chart, res); err != nil {
+		if err := writeChart(h.opt.chart, res, h.opt.compareLabel); err != nil {
 			return nil, err
 		}
 		it.Notes = append(it.Notes, "chart: "+h.opt.chartRef)
@@ -136,14 +145,23 @@ func (h *harness) fileSize(n int) (sizeResult, error) {
 		if err != nil {
 			return r, err
 		}
-		cands := []candidate{h.credswapAssume(hm, profile, h.ep.url), h.bareAssume(hm, h.ep.url)}
+		cands := []candidate{h.bareAssume(hm, h.ep.url)}
+		for _, b := range h.binaries() {
+			cands = append(cands, h.assumeCand(b, hm, profile, h.ep.url))
+		}
 		h.logf("item 3: %d sections, whole processes, %d rounds", n, h.opt.runs)
 		ps, err := h.interleave(h.opt.runs, 1, cands)
 		if err != nil {
 			return r, err
 		}
-		a, b := summarise(cands[0].name, ps[0]), summarise(cands[1].name, ps[1])
-		r.Assume, r.BareSTS = &a, &b
+		var st []Stat
+		for i, c := range cands {
+			st = append(st, summarise(c.name, ps[i]))
+		}
+		r.BareSTS, r.Assume = &st[0], &st[1]
+		if len(st) > 2 {
+			r.Compare = &st[2]
+		}
 	}
 	return r, nil
 }

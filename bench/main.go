@@ -67,6 +67,8 @@ type options struct {
 	binDir          string // where the built binaries go ("" = the temp directory)
 	tree            string // what the report says was measured ("" = from git)
 	repeat          int    // repetitions of the whole run
+	compare         string // another credswap binary timed beside the first
+	compareLabel    string
 }
 
 var items = []string{"cli", "limit", "file", "refresh", "startup"}
@@ -102,7 +104,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.tmpRoot, "tmp", "", "make the temporary directory under `dir` (default: the system's)")
 	fs.BoolVar(&o.warm, "warm", true, "run untimed warm-up rounds first")
 	fs.StringVar(&o.tree, "tree", "", "describe the tree measured in the report (default: git describe of the module)")
-	fs.StringVar(&o.credswapBin, "credswap", "", "time this credswap `binary` instead of building one from the tree (to compare a change)")
+	fs.StringVar(&o.credswapBin, "credswap", "", "time this credswap `binary` instead of building one from the tree")
+	fs.StringVar(&o.compare, "compare", "", "also time this other credswap `binary` (a build with a proposed change), interleaved with the first")
+	fs.StringVar(&o.compareLabel, "compare-label", "compared", "what to call the -compare binary in the report")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -271,6 +275,15 @@ func runHarness(o options, log io.Writer) (*Report, error) {
 		}
 		h.logf("timing %s instead of the credswap built from the tree", h.credswap)
 	}
+	if o.compare != "" {
+		if h.cmp, err = filepath.Abs(o.compare); err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(h.cmp); err != nil {
+			return nil, err
+		}
+		h.logf("timing %s beside it as %q", h.cmp, o.compareLabel)
+	}
 	if p, err := resolveTool("aws"); err == nil {
 		h.aws = p
 	}
@@ -304,6 +317,9 @@ func runHarness(o options, log io.Writer) (*Report, error) {
 	}
 	if o.credswapBin != "" {
 		rep.Tree += "; credswap binary: " + o.credswapBin
+	}
+	if o.compare != "" {
+		rep.Tree += fmt.Sprintf("; compared with %s (%q)", o.compare, o.compareLabel)
 	}
 	if h.ep.kind == "fake" {
 		rep.Endpoint = "the fake STS of internal/ststest, in the harness's process, on loopback"

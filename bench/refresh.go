@@ -18,6 +18,7 @@ type refreshRun struct {
 }
 
 type refreshResult struct {
+	Binary  string       `json:"binary"`
 	Jobs    int          `json:"jobs"`
 	Ideal   float64      `json:"ideal_ms"`
 	Stat    Stat         `json:"stat"`
@@ -54,66 +55,68 @@ func (h *harness) itemRefresh() (*Item, error) {
 		defer w.close()
 	}
 	base := filepath.Base(hm.creds)
-	results := make([]*refreshResult, len(h.opt.jobs))
+	var results []*refreshResult
 	var cands []candidate
-	for k, jobs := range h.opt.jobs {
-		waves := (n + jobs - 1) / jobs
-		res := &refreshResult{Jobs: jobs, Ideal: float64(waves) * float64(delay) / float64(time.Millisecond)}
-		results[k] = res
-		cands = append(cands, candidate{name: fmt.Sprintf("--jobs %d", jobs), run: func() (time.Duration, error) {
-			before := h.ep.assumeCount()
-			var fiBefore os.FileInfo
-			if w != nil {
-				if _, err := w.drain(); err != nil {
+	for _, jobs := range h.opt.jobs {
+		for _, bin := range h.binaries() {
+			waves := (n + jobs - 1) / jobs
+			res := &refreshResult{Binary: bin.name, Jobs: jobs, Ideal: float64(waves) * float64(delay) / float64(time.Millisecond)}
+			results = append(results, res)
+			cands = append(cands, candidate{name: fmt.Sprintf("%s refresh --jobs %d", bin.name, jobs), run: func() (time.Duration, error) {
+				before := h.ep.assumeCount()
+				var fiBefore os.FileInfo
+				if w != nil {
+					if _, err := w.drain(); err != nil {
+						return 0, err
+					}
+				} else if fiBefore, err = os.Stat(hm.creds); err != nil {
 					return 0, err
 				}
-			} else if fiBefore, err = os.Stat(hm.creds); err != nil {
-				return 0, err
-			}
-			d, err := run(hm.env, hm.dir, h.credswap, "refresh", "--force", "--jobs", fmt.Sprint(jobs), "-q")
-			if err != nil {
-				return d, err
-			}
-			rr := refreshRun{Jobs: jobs, AssumeOps: h.ep.assumeCount() - before}
-			if w != nil {
-				evs, err := w.drain()
+				d, err := run(hm.env, hm.dir, bin.path, "refresh", "--force", "--jobs", fmt.Sprint(jobs), "-q")
 				if err != nil {
 					return d, err
 				}
-				for _, e := range evs {
-					switch {
-					case e.op == "moved_to" && e.name == base:
-						rr.Renames++
-					case e.op == "create" && e.name != base && e.name != base+".lock":
-						rr.Temps++
-					case e.op == "close_write" && e.name == base:
-						rr.InPlace++
+				rr := refreshRun{Jobs: jobs, AssumeOps: h.ep.assumeCount() - before}
+				if w != nil {
+					evs, err := w.drain()
+					if err != nil {
+						return d, err
+					}
+					for _, e := range evs {
+						switch {
+						case e.op == "moved_to" && e.name == base:
+							rr.Renames++
+						case e.op == "create" && e.name != base && e.name != base+".lock":
+							rr.Temps++
+						case e.op == "close_write" && e.name == base:
+							rr.InPlace++
+						}
+					}
+				} else {
+					// Without inotify: the file was replaced (new inode or
+					// mtime) at least once; the count itself is unknown.
+					fi, err := os.Stat(hm.creds)
+					if err != nil {
+						return d, err
+					}
+					if !os.SameFile(fi, fiBefore) || !fi.ModTime().Equal(fiBefore.ModTime()) {
+						rr.Renames = -1
 					}
 				}
-			} else {
-				// Without inotify: the file was replaced (new inode or
-				// mtime) at least once; the count itself is unknown.
-				fi, err := os.Stat(hm.creds)
-				if err != nil {
-					return d, err
+				if rr.AssumeOps != n {
+					return d, fmt.Errorf("refresh made %d AssumeRole calls, want %d", rr.AssumeOps, n)
 				}
-				if !os.SameFile(fi, fiBefore) || !fi.ModTime().Equal(fiBefore.ModTime()) {
-					rr.Renames = -1
-				}
-			}
-			if rr.AssumeOps != n {
-				return d, fmt.Errorf("refresh made %d AssumeRole calls, want %d", rr.AssumeOps, n)
-			}
-			res.Runs = append(res.Runs, rr)
-			return d, nil
-		}})
+				res.Runs = append(res.Runs, rr)
+				return d, nil
+			}})
+		}
 	}
 	h.logf("item 4: refresh with --jobs %v, %d rounds", h.opt.jobs, h.opt.runs)
 	samples, err := h.interleave(h.opt.runs, 1, cands)
 	if err != nil {
 		return nil, err
 	}
-	t := Table{Header: []string{"--jobs", "ideal ms (⌈n/jobs⌉ × latency)", "median ms", "p25–p75 ms", "ratio to ideal", "rewrites of the file per run", "temp files per run", "AssumeRole calls per run"}}
+	t := Table{Header: []string{"binary", "--jobs", "ideal ms (⌈n/jobs⌉ × latency)", "median ms", "p25–p75 ms", "ratio to ideal", "rewrites of the file per run", "temp files per run", "AssumeRole calls per run"}}
 	allOne := true
 	for k, res := range results {
 		res.Runs = res.Runs[len(res.Runs)-len(samples[k]):] // drop the warm-up round
@@ -131,14 +134,14 @@ func (h *harness) itemRefresh() (*Item, error) {
 		}
 		allOne = allOne && res.OneEach
 		it.Stats = append(it.Stats, res.Stat)
-		t.Rows = append(t.Rows, []string{fmt.Sprint(res.Jobs), ms(res.Ideal), ms(res.Stat.Median), ms(res.Stat.P25) + "–" + ms(res.Stat.P75), ratio(res.Ratio),
+		t.Rows = append(t.Rows, []string{res.Binary, fmt.Sprint(res.Jobs), ms(res.Ideal), ms(res.Stat.Median), ms(res.Stat.P25) + "–" + ms(res.Stat.P75), ratio(res.Ratio),
 			uniq(renames), uniq(temps), uniq(calls)})
 	}
 	it.Tables = []Table{t}
 	it.Extra = results
 	for _, res := range results {
 		if res.Jobs == 8 {
-			it.Goals = append(it.Goals, newGoal(fmt.Sprintf("wall time close to %d × %s / jobs (--jobs 8: within 1.25×)", n, delay), res.Ratio, "<=", 1.25,
+			it.Goals = append(it.Goals, newGoal(fmt.Sprintf("`%s`: wall time close to %d × %s / jobs (--jobs 8: within 1.25×)", res.Binary, n, delay), res.Ratio, "<=", 1.25,
 				fmt.Sprintf("%s ms for %s ideal (%s)", ms(res.Stat.Median), ms(res.Ideal), ratio(res.Ratio))))
 		}
 	}

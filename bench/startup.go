@@ -39,10 +39,12 @@ func (h *harness) itemStartup() (*Item, error) {
 	use := profileName(n / 2)
 	cmds := [][]string{{"version"}, {"list"}, {"use", use, "--shell", "sh"}}
 	var cands []candidate
-	for _, args := range cmds {
-		cands = append(cands, candidate{name: "credswap " + strings.Join(args, " "), run: func() (time.Duration, error) {
-			return run(hm.env, hm.dir, h.credswap, args...)
-		}})
+	for _, b := range h.binaries() {
+		for _, args := range cmds {
+			cands = append(cands, candidate{name: b.name + " " + strings.Join(args, " "), run: func() (time.Duration, error) {
+				return run(hm.env, hm.dir, b.path, args...)
+			}})
+		}
 	}
 	rounds := 5 * h.opt.runs
 	h.logf("item 5: version, list, use on %d sections, %d rounds", n, rounds)
@@ -55,8 +57,8 @@ func (h *harness) itemStartup() (*Item, error) {
 	}
 	t := Table{Header: []string{"command", "median ms", "p25–p75 ms", "min ms", "beside version"}}
 	for i, s := range it.Stats {
-		t.Rows = append(t.Rows, []string{"`" + s.Name + "`", ms(s.Median), ms(s.P25) + "–" + ms(s.P75), ms(s.Min), ratio(s.Median / it.Stats[0].Median)})
-		_ = i
+		version := it.Stats[i-i%len(cmds)]
+		t.Rows = append(t.Rows, []string{"`" + s.Name + "`", ms(s.Median), ms(s.P25) + "–" + ms(s.P75), ms(s.Min), ratio(s.Median / version.Median)})
 	}
 	it.Tables = append(it.Tables, t)
 
@@ -71,34 +73,34 @@ func (h *harness) itemStartup() (*Item, error) {
 		}
 		defer w.close()
 		probeCmds := append(slices.Clone(cmds), []string{"assume", "--role-arn", h.ep.roleARN, "-s", "base", "-p", "probe", "--endpoint-url", h.ep.url, "-q"})
-		for _, args := range probeCmds {
-			if _, err := w.drain(); err != nil {
-				return nil, err
-			}
-			if _, err := run(hm.env, hm.dir, h.credswap, args...); err != nil {
-				return nil, err
-			}
-			evs, err := w.drain()
-			if err != nil {
-				return nil, err
-			}
-			p := startupProbe{Command: "credswap " + args[0]}
-			for _, e := range evs {
-				if e.op == "open" && e.name == filepath.Base(hm.config) {
-					p.ConfigOpened++
-				}
-			}
-			probes = append(probes, p)
-		}
 		pt := Table{Caption: "Opens of `~/.aws/config` seen by inotify while each command ran (`LoadDefaultConfig` always reads it; `assume` is the control):", Header: []string{"command", "opens of ~/.aws/config"}}
-		noSDK, control := true, false
-		for _, p := range probes {
-			pt.Rows = append(pt.Rows, []string{"`" + p.Command + "`", fmt.Sprint(p.ConfigOpened)})
-			switch p.Command {
-			case "credswap list", "credswap use":
-				noSDK = noSDK && p.ConfigOpened == 0
-			case "credswap assume":
-				control = p.ConfigOpened > 0
+		noSDK, control := true, true
+		for _, b := range h.binaries() {
+			for _, args := range probeCmds {
+				if _, err := w.drain(); err != nil {
+					return nil, err
+				}
+				if _, err := run(hm.env, hm.dir, b.path, args...); err != nil {
+					return nil, err
+				}
+				evs, err := w.drain()
+				if err != nil {
+					return nil, err
+				}
+				p := startupProbe{Command: b.name + " " + args[0]}
+				for _, e := range evs {
+					if e.op == "open" && e.name == filepath.Base(hm.config) {
+						p.ConfigOpened++
+					}
+				}
+				probes = append(probes, p)
+				pt.Rows = append(pt.Rows, []string{"`" + p.Command + "`", fmt.Sprint(p.ConfigOpened)})
+				switch args[0] {
+				case "list", "use":
+					noSDK = noSDK && p.ConfigOpened == 0
+				case "assume":
+					control = control && p.ConfigOpened > 0
+				}
 			}
 		}
 		it.Tables = append(it.Tables, pt)
@@ -106,31 +108,44 @@ func (h *harness) itemStartup() (*Item, error) {
 		if !noSDK {
 			measured = "list or use opened ~/.aws/config"
 		} else if !control {
-			measured = "inconclusive: the control (assume) did not open ~/.aws/config either"
+			measured = "inconclusive: the control (assume) did not open ~/.aws/config"
 		}
 		it.Goals = append(it.Goals, boolGoal("list and use do not load the AWS SDK's configuration", noSDK && control, measured))
 	} else {
 		it.Goals = append(it.Goals, boolGoal("list and use do not load the AWS SDK's configuration", false, "not probed: needs inotify (Linux)"))
 	}
-	for i := 1; i < len(it.Stats); i++ {
-		r := it.Stats[i].Median / it.Stats[0].Median
-		it.Goals = append(it.Goals, newGoal(fmt.Sprintf("`%s` time beside `credswap version` (informational; ≤ 1.5×)", it.Stats[i].Name), r, "<=", 1.5,
-			fmt.Sprintf("%s ms vs %s ms (%s)", ms(it.Stats[i].Median), ms(it.Stats[0].Median), ratio(r))))
+	for i, s := range it.Stats {
+		if i%len(cmds) == 0 {
+			continue
+		}
+		version := it.Stats[i-i%len(cmds)]
+		r := s.Median / version.Median
+		it.Goals = append(it.Goals, newGoal(fmt.Sprintf("`%s` time beside `%s` (informational; ≤ 1.5×)", s.Name, version.Name), r, "<=", 1.5,
+			fmt.Sprintf("%s ms vs %s ms (%s)", ms(s.Median), ms(version.Median), ratio(r))))
 	}
 
 	// What package initialisation costs, the SDK's included: every command
 	// pays it, since the binary links the SDK.
-	groups, toMain, err := h.initTrace(hm, []string{"version"}, 2*h.opt.runs+1)
-	if err != nil {
-		return nil, err
+	extra := map[string]any{"probes": probes}
+	traceRuns := 2*h.opt.runs + 1
+	for k, b := range h.binaries() {
+		groups, toMain, err := h.initTrace(hm, b.path, []string{"version"}, traceRuns)
+		if err != nil {
+			return nil, err
+		}
+		gt := Table{Caption: fmt.Sprintf("Package initialisation of `%s version` (GODEBUG=inittrace=1, medians of %d runs); main starts %s ms after the first init:", b.name, traceRuns, ms(toMain)),
+			Header: []string{"packages", "count", "init clock ms", "bytes", "allocs"}}
+		for _, g := range groups {
+			gt.Rows = append(gt.Rows, []string{g.Group, fmt.Sprint(g.Pkgs), fmt.Sprintf("%.3f", g.Clock), fmt.Sprint(g.Bytes), fmt.Sprint(g.Allocs)})
+		}
+		it.Tables = append(it.Tables, gt)
+		key := "init"
+		if k > 0 {
+			key = "init_compare"
+		}
+		extra[key], extra[key+"_to_main_ms"] = groups, toMain
 	}
-	gt := Table{Caption: fmt.Sprintf("Package initialisation of `credswap version` (GODEBUG=inittrace=1, medians of %d runs); main starts %s ms after the first init:", 2*h.opt.runs+1, ms(toMain)),
-		Header: []string{"packages", "count", "init clock ms", "bytes", "allocs"}}
-	for _, g := range groups {
-		gt.Rows = append(gt.Rows, []string{g.Group, fmt.Sprint(g.Pkgs), fmt.Sprintf("%.3f", g.Clock), fmt.Sprint(g.Bytes), fmt.Sprint(g.Allocs)})
-	}
-	it.Tables = append(it.Tables, gt)
-	it.Extra = map[string]any{"init": groups, "init_to_main_ms": toMain, "probes": probes}
+	it.Extra = extra
 	it.Notes = append(it.Notes,
 		fmt.Sprintf("the file: [base] and %d sections of temporary credentials (%s); `use %s` finds its profile in the credentials file", n, sizeStr(len(genSections(n)))+" and the base section", use),
 		"package init runs for every command, whatever it does: the init cost of the SDK packages is the part of the SDK that list and use cannot avoid without a separate binary",
@@ -141,7 +156,7 @@ func (h *harness) itemStartup() (*Item, error) {
 // initTrace runs a command with GODEBUG=inittrace=1 several times and
 // returns the median init clock time per package group, and the median
 // time from the first package init to the last (about when main starts).
-func (h *harness) initTrace(hm *home, args []string, runs int) ([]initGroup, float64, error) {
+func (h *harness) initTrace(hm *home, bin string, args []string, runs int) ([]initGroup, float64, error) {
 	env := append(slices.Clone(hm.env), "GODEBUG=inittrace=1")
 	type acc struct {
 		clocks       []float64
@@ -151,7 +166,7 @@ func (h *harness) initTrace(hm *home, args []string, runs int) ([]initGroup, flo
 	byGroup := map[string]*acc{}
 	var toMain []float64
 	for r := range runs {
-		res, err := runOut(env, hm.dir, h.credswap, args...)
+		res, err := runOut(env, hm.dir, bin, args...)
 		if err != nil {
 			return nil, 0, err
 		}
