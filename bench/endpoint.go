@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,12 +71,12 @@ func motoEndpoint(u string, stop func()) (*endpoint, error) {
 		accessKey: benchAccessKey, secretKey: benchSecretKey,
 		setDelay:    func(d time.Duration) { p.delay.Store(int64(d)) },
 		assumeCount: func() int { return int(p.assumes.Load()) },
-		close: func() {
+		close: sync.OnceFunc(func() {
 			p.srv.Close()
 			if stop != nil {
 				stop()
 			}
-		},
+		}),
 	}, nil
 }
 

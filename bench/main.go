@@ -36,10 +36,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -310,6 +312,21 @@ func runHarness(o options, log io.Writer) (*Report, error) {
 		}
 	}
 	defer h.ep.close()
+	// Interrupted, still stop moto_server (it runs in a process group of
+	// its own, which a terminal's ^C does not reach) and clean up.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		if _, ok := <-sig; ok {
+			h.logf("interrupted: stopping")
+			h.ep.close()
+			if !o.keep {
+				os.RemoveAll(h.tmp)
+			}
+			os.Exit(130)
+		}
+	}()
 
 	rep := &Report{Started: time.Now(), Machine: describeMachine(h.tmp, h.aws), Runs: o.runs, Tree: o.tree}
 	if rep.Tree == "" {
