@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"strings"
@@ -86,7 +87,10 @@ func runList(ctx context.Context, a *app, args []string) error {
 		a.infof("no sections in %s", a.displayPath(path))
 		return nil
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	// One write at the end: tabwriter writes every cell on its own, which
+	// unbuffered is ten write(2)s a row.
+	bw := bufio.NewWriter(a.stdout)
+	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  PROFILE\tKIND\tIDENTITY\tEXPIRES\tLEFT")
 	for _, r := range rows {
 		mark := " "
@@ -95,7 +99,10 @@ func runList(ctx context.Context, a *app, args []string) error {
 		}
 		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", mark, r.Profile, r.Kind, dash(r.Identity), dash(r.Expiration), dash(r.Left))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 func dash(s string) string {
@@ -124,11 +131,12 @@ func (a *app) printProfileNames(rows []listRow) error {
 	if cfgNames, err := a.configProfiles(); err == nil {
 		names = append(names, cfgNames...)
 	}
+	bw := bufio.NewWriter(a.stdout)
 	for _, n := range names {
 		if !seen[n] {
 			seen[n] = true
-			fmt.Fprintln(a.stdout, n)
+			fmt.Fprintln(bw, n)
 		}
 	}
-	return nil
+	return bw.Flush()
 }

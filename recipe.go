@@ -321,6 +321,40 @@ func (a *app) tokenCode(ctx context.Context, serial, command string) (string, er
 // nil, holds fresh credentials of the recipe's source profile renewed in
 // the same run, used instead of what the file still holds.
 func (a *app) renew(ctx context.Context, r *recipe, source *sts.Credentials) (*sts.Credentials, error) {
+	return a.renewWith(ctx, nil, r, source)
+}
+
+// clientKey is what makes two sections' STS clients the same.
+type clientKey struct {
+	profile, credentialSource, credentialsFile, configFile, region, endpoint string
+}
+
+// clientCache shares STS clients between the sections of one refresh pass:
+// building one loads and parses the shared files, which is most of the CPU
+// a renewal costs. A pass builds one client per source instead of one per
+// section.
+type clientCache struct {
+	mu sync.Mutex
+	m  map[clientKey]func() (*sts.Client, error)
+}
+
+func (cc *clientCache) get(ctx context.Context, cfg sts.Config) (*sts.Client, error) {
+	k := clientKey{cfg.Profile, cfg.CredentialSource, cfg.CredentialsFile, cfg.ConfigFile, cfg.Region, cfg.EndpointURL}
+	cc.mu.Lock()
+	if cc.m == nil {
+		cc.m = map[clientKey]func() (*sts.Client, error){}
+	}
+	f := cc.m[k]
+	if f == nil {
+		f = sync.OnceValues(func() (*sts.Client, error) { return sts.New(ctx, cfg) })
+		cc.m[k] = f
+	}
+	cc.mu.Unlock()
+	return f()
+}
+
+// renewWith is renew with clients shared through cc (nil: none shared).
+func (a *app) renewWith(ctx context.Context, cc *clientCache, r *recipe, source *sts.Credentials) (*sts.Credentials, error) {
 	cfg, err := a.stsConfig(r.SourceProfile)
 	if err != nil {
 		return nil, err
@@ -340,7 +374,12 @@ func (a *app) renew(ctx context.Context, r *recipe, source *sts.Credentials) (*s
 		cfg.CredentialSource = ""
 		cfg.Credentials = source
 	}
-	client, err := sts.New(ctx, cfg)
+	var client *sts.Client
+	if cc != nil && source == nil {
+		client, err = cc.get(ctx, cfg)
+	} else {
+		client, err = sts.New(ctx, cfg)
+	}
 	if err != nil {
 		return nil, err
 	}

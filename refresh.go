@@ -291,6 +291,7 @@ func (t *refreshTask) fail(err error) {
 func (a *app) renewAll(ctx context.Context, tasks []*refreshTask, jobs int) {
 	sem := make(chan struct{}, jobs)
 	var wg sync.WaitGroup
+	var clients clientCache
 	for _, t := range tasks {
 		if !t.due {
 			close(t.done)
@@ -316,7 +317,7 @@ func (a *app) renewAll(ctx context.Context, tasks []*refreshTask, jobs int) {
 				return
 			}
 			defer func() { <-sem }()
-			creds, err := a.renew(ctx, t.recipe, source)
+			creds, err := a.renewWith(ctx, &clients, t.recipe, source)
 			if err != nil {
 				if ctx.Err() != nil {
 					err = fmt.Errorf("interrupted: %w", ctx.Err())

@@ -55,7 +55,7 @@ type TokenSource struct {
 
 // validate checks what can be checked without running or asking anything.
 func (t TokenSource) validate() error {
-	if t.Code != "" && !tokenCodeRe.MatchString(t.Code) {
+	if t.Code != "" && !tokenCodeRe().MatchString(t.Code) {
 		return &UsageError{Msg: "the MFA token code must be exactly 6 digits", Suggestion: "pass the current code of the device, e.g. --token-code 123456"}
 	}
 	if t.Timeout < 0 {
@@ -118,7 +118,7 @@ func readCode(ctx context.Context, in io.ReadCloser, out io.Writer, prompt strin
 			return "", ctx.Err()
 		}
 		code := strings.TrimSpace(line)
-		if tokenCodeRe.MatchString(code) {
+		if tokenCodeRe().MatchString(code) {
 			return code, nil
 		}
 		if err != nil {
@@ -165,7 +165,7 @@ func (t TokenSource) run(ctx context.Context) (string, error) {
 		return "", &TokenCommandError{Command: t.Command, Err: err}
 	}
 	code := strings.TrimSpace(stdout.String())
-	if !tokenCodeRe.MatchString(code) {
+	if !tokenCodeRe().MatchString(code) {
 		// The output is not echoed: it might be something secret.
 		return "", &TokenCommandError{Command: t.Command, Err: fmt.Errorf("printed %d characters instead of a 6-digit code", len(code))}
 	}
