@@ -246,6 +246,19 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// mfaParams obtains a code for an MFA device and returns the SerialNumber
+// and TokenCode parameters; both nil without a device.
+func mfaParams(ctx context.Context, serial string, token TokenSource) (*string, *string, error) {
+	if serial == "" {
+		return nil, nil, nil
+	}
+	code, err := token.get(ctx, serial)
+	if err != nil {
+		return nil, nil, err
+	}
+	return aws.String(serial), aws.String(code), nil
+}
+
 // ErrSharedFileParse is returned (wrapped) when the SDK's parser of the
 // shared config and credentials files crashed on them.
 var ErrSharedFileParse = errors.New("the AWS SDK cannot parse the shared config or credentials file")
@@ -543,14 +556,10 @@ func (c *Client) AssumeRole(ctx context.Context, in AssumeRoleInput) (*Credentia
 		params.Tags = append(params.Tags, types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
 	}
 	params.TransitiveTagKeys = in.TransitiveTagKeys
-	if in.MFASerial != "" {
-		// Asked before the timeout starts: a person may be typing.
-		code, err := in.Token.get(ctx, in.MFASerial)
-		if err != nil {
-			return nil, err
-		}
-		params.SerialNumber = aws.String(in.MFASerial)
-		params.TokenCode = aws.String(code)
+	// Asked before the timeout starts: a person may be typing.
+	var err error
+	if params.SerialNumber, params.TokenCode, err = mfaParams(ctx, in.MFASerial, in.Token); err != nil {
+		return nil, err
 	}
 
 	k, cancel := c.start(ctx, "AssumeRole")
@@ -623,13 +632,9 @@ func (c *Client) GetSessionToken(ctx context.Context, in SessionInput) (*Credent
 		d = DefaultSessionDuration
 	}
 	params := &awssts.GetSessionTokenInput{DurationSeconds: aws.Int32(int32(d / time.Second))}
-	if in.MFASerial != "" {
-		code, err := in.Token.get(ctx, in.MFASerial)
-		if err != nil {
-			return nil, err
-		}
-		params.SerialNumber = aws.String(in.MFASerial)
-		params.TokenCode = aws.String(code)
+	var err error
+	if params.SerialNumber, params.TokenCode, err = mfaParams(ctx, in.MFASerial, in.Token); err != nil {
+		return nil, err
 	}
 
 	k, cancel := c.start(ctx, "GetSessionToken")
