@@ -74,19 +74,34 @@ func openSnapshot(path string) (*snapshot, *File, error) {
 	return sn, f, nil
 }
 
+// scanWindow takes a window of exactly streamWindow bytes from the pool for
+// a streaming scan; put it back with windows.Put (a scan that had to grow
+// it stores the larger slice in it first).
+func scanWindow() *[]byte {
+	bp := windows.Get().(*[]byte)
+	if len(*bp) < streamWindow {
+		*bp = make([]byte, streamWindow)
+	}
+	*bp = (*bp)[:streamWindow]
+	return bp
+}
+
+// fileSizeHint is fd's size, for sizing the index up front; 0 if unknown.
+func fileSizeHint(fd *os.File) int {
+	if fi, err := fd.Stat(); err == nil {
+		return int(fi.Size())
+	}
+	return 0
+}
+
 // streamScan indexes the file read from fd through a window of
 // streamWindow bytes, keeping no content.
 func streamScan(fd *os.File) (*File, error) {
 	var s scanner
-	if fi, err := fd.Stat(); err == nil {
-		s.sizeHint = int(fi.Size())
-	}
-	bp := windows.Get().(*[]byte)
+	s.sizeHint = fileSizeHint(fd)
+	bp := scanWindow()
 	defer windows.Put(bp)
-	if len(*bp) < streamWindow {
-		*bp = make([]byte, streamWindow)
-	}
-	buf := (*bp)[:streamWindow]
+	buf := *bp
 	off, n := 0, 0 // buf[:n] holds the file's bytes from offset off
 	for {
 		if n == len(buf) {

@@ -90,15 +90,10 @@ func streamSet(real string, set *setArgs, opts Options) (res *Result, done bool,
 // (-1 if there is none) and its new bytes.
 func streamCopy(fd *os.File, w io.Writer, profile string, values map[string]string) (f *File, target int, rewritten []byte, err error) {
 	var s scanner
-	if fi, err := fd.Stat(); err == nil {
-		s.sizeHint = int(fi.Size())
-	}
-	bp := windows.Get().(*[]byte)
+	s.sizeHint = fileSizeHint(fd)
+	bp := scanWindow()
 	defer windows.Put(bp)
-	if len(*bp) < streamWindow {
-		*bp = make([]byte, streamWindow)
-	}
-	buf := (*bp)[:streamWindow]
+	buf := *bp
 
 	var (
 		off, n int    // buf[:n] holds the file's bytes from offset off
