@@ -90,7 +90,7 @@ func runAssume(ctx context.Context, a *app, args []string) error {
 	if err := checkOutput("assume", o.output, "text", "json", "env"); err != nil {
 		return err
 	}
-	if err := checkProfileName("--profile", o.profile); err != nil {
+	if err := checkTargetName("--profile", o.profile); err != nil {
 		return err
 	}
 	if o.tokenCode != "" && o.tokenCommand != "" {

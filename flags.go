@@ -64,12 +64,25 @@ func readPolicy(v string) (string, error) {
 	return v, nil
 }
 
-// checkProfileName refuses a target name the file layer cannot hold.
-func checkProfileName(flag, name string) error {
+// checkTargetName refuses a name of a section to write that the file
+// layer cannot hold or that some AWS tool would not read.
+func checkTargetName(flag, name string) error {
 	if name == "" {
 		return usagef("%s must not be empty", flag)
 	}
 	if err := credfile.ValidateName(name); err != nil {
+		return fmt.Errorf("%s: %w", flag, err)
+	}
+	return nil
+}
+
+// checkProfileName refuses a name of a profile to read, select or remove
+// that no section header can hold.
+func checkProfileName(flag, name string) error {
+	if name == "" {
+		return usagef("%s must not be empty", flag)
+	}
+	if err := credfile.ValidateLookupName(name); err != nil {
 		return fmt.Errorf("%s: %w", flag, err)
 	}
 	return nil

@@ -66,7 +66,7 @@ func runSession(ctx context.Context, a *app, args []string) error {
 	if profile == "" {
 		profile = source + "-mfa"
 	}
-	if err := checkProfileName("--profile", profile); err != nil {
+	if err := checkTargetName("--profile", profile); err != nil {
 		return err
 	}
 	if profile == source {

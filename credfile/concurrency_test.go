@@ -84,7 +84,11 @@ func TestConcurrentProcesses(t *testing.T) {
 				readerErr <- fmt.Errorf("reader saw %d bytes without the original content:\n%q", len(data), data)
 				return
 			}
-			f, _ := Parse(data)
+			f, err := Parse(data)
+			if err != nil {
+				readerErr <- fmt.Errorf("reader saw a file that does not parse: %v", err)
+				return
+			}
 			if d := f.Duplicates(); d != nil {
 				readerErr <- fmt.Errorf("reader saw duplicate sections %v", d)
 				return
@@ -95,8 +99,8 @@ func TestConcurrentProcesses(t *testing.T) {
 					return
 				}
 			}
-			if _, err := iniFull(data); err != nil {
-				readerErr <- fmt.Errorf("ini.v1 cannot parse what the reader saw: %v", err)
+			if _, err := readAs(botocore, f.data); err != nil {
+				readerErr <- fmt.Errorf("botocore's model cannot parse what the reader saw: %v", err)
 				return
 			}
 			reads.Add(1)

@@ -1,10 +1,11 @@
 package credfile
 
 import (
-	"bytes"
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -18,9 +19,9 @@ type Tx struct {
 	file  *File
 	force bool
 
-	// Edits are kept per section ("chunk"): the bytes from one header to
-	// the next. Untouched sections are never copied or parsed.
-	mod   map[int]*chunk // edited original chunks; -1 is the pre-header area
+	// Edits are kept per chunk (see head): untouched chunks are never
+	// copied or parsed.
+	mod   map[int]*chunk // edited original chunks; -1 is what comes before the first head
 	added []*chunk       // sections appended at the end, in order
 
 	forced []string // long-term sections overwritten or removed under Force
@@ -36,66 +37,79 @@ const (
 	opTouched    // a line ending or blank line added at the end before an appended section
 )
 
-// chunk is the current content of one section (or of the pre-header area).
+// chunk is the current content of one chunk of the file, or of an appended
+// section.
 type chunk struct {
-	name    string
-	data    []byte
-	op      op
-	values  map[string]string // what the section must hold after opSet or opNew
-	removed bool
+	name   string
+	data   string
+	op     op
+	values map[string]string // what the section must hold after opSet or opNew
+}
+
+func newTx(f *File, force bool) *Tx {
+	return &Tx{file: f, force: force, mod: make(map[int]*chunk)}
 }
 
 // File returns the content as it was read after the lock was taken. It does
 // not reflect the edits made in the transaction so far, and stays valid
 // after Edit returns.
-func (tx *Tx) File() *File {
-	tx.file.content() // a large file is only scanned until something needs it all
-	return tx.file
-}
+func (tx *Tx) File() *File { return tx.file }
 
-// current returns the chunk for original section i, creating it on first use.
+// current returns the chunk for original chunk i, creating it on first use.
 func (tx *Tx) current(i int) *chunk {
 	c := tx.mod[i]
 	if c == nil {
-		c = &chunk{data: tx.file.chunkData(i)}
-		if i >= 0 {
-			c.name = tx.file.name(i)
-		}
+		c = &chunk{data: tx.file.chunk(i)}
 		tx.mod[i] = c
 	}
 	return c
 }
 
-// lookup finds the live section called name: an original section (index
-// >= 0, added == nil) or an appended one. It fails when the name appears
-// more than once.
+// lookup finds the live section called name: an original one (index >= 0,
+// added == nil) or an appended one. A name with more than one header under
+// the readers' rules is a *DuplicateSectionError; a header that some
+// reader does not read as one is an *AmbiguousError.
 func (tx *Tx) lookup(name string) (idx int, added *chunk, err error) {
-	idx = -1
 	var found []int
-	for i := range tx.file.hdrs {
-		if tx.file.is(i, name) {
-			if c := tx.mod[i]; c != nil && c.removed {
-				continue
-			}
+	for _, i := range tx.file.find(name) {
+		if c := tx.mod[i]; c == nil || c.op != opRemove {
 			found = append(found, i)
 		}
 	}
-	if len(found) > 1 {
-		return -1, nil, tx.file.duplicateError(name, found)
-	}
-	if len(found) == 1 {
+	switch len(found) {
+	case 0:
+		for _, c := range tx.added {
+			if c.name == name && c.op == opNew {
+				return -1, c, nil
+			}
+		}
+		return -1, nil, nil
+	case 1:
+		h := &tx.file.heads[found[0]]
+		var not []reader
+		for r := range nReaders {
+			if !h.is[r] {
+				not = append(not, r)
+			}
+		}
+		if len(not) > 0 {
+			return -1, nil, &AmbiguousError{Profile: name, Line: tx.file.line(found[0]), NotHeaderFor: readerNames(not)}
+		}
 		return found[0], nil, nil
 	}
-	for _, c := range tx.added {
-		if !c.removed && c.name == name {
-			return -1, c, nil
-		}
+	return -1, nil, tx.file.duplicateError(name, found)
+}
+
+func readerNames(rs []reader) []string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = r.String()
 	}
-	return -1, nil, nil
+	return s
 }
 
 // Set writes values into the section profile, creating it at the end of the
-// file if it does not exist.
+// file if no reader sees a section of that name.
 //
 // values holds owned keys only, in lower case: aws_access_key_id,
 // aws_secret_access_key, aws_session_token, aws_credential_expiration,
@@ -111,9 +125,9 @@ func (tx *Tx) lookup(name string) (idx int, added *chunk, err error) {
 // blank lines and spacing stay byte for byte. A header written "[ name ]" is
 // rewritten "[name]", which botocore would not find otherwise.
 //
-// Errors: *NameError, *ValueError, *DuplicateSectionError, and
-// *LongTermError when the section holds long-term keys and Options.Force is
-// not set.
+// Errors: *NameError, *ValueError, *DuplicateSectionError, *AmbiguousError,
+// and *LongTermError when the section holds long-term keys and
+// Options.Force is not set.
 func (tx *Tx) Set(profile string, values map[string]string) error {
 	if err := ValidateName(profile); err != nil {
 		return err
@@ -130,13 +144,13 @@ func (tx *Tx) Set(profile string, values map[string]string) error {
 	values = maps.Clone(values)
 	switch {
 	case added != nil:
-		added.data = setBody(parseBody(added.data, true, profile), profile, values, tx.file.eol)
+		added.data = setBody(parseBody(added.data, profile), profile, values, tx.file.eol)
 		added.values = values
 	case i >= 0:
 		c := tx.current(i)
-		b := parseBody(c.data, true, c.name)
+		b := parseBody(c.data, profile)
 		data := setBody(b, profile, values, tx.file.eol)
-		if bytes.Equal(data, c.data) {
+		if data == c.data {
 			return nil // already holds exactly these values
 		}
 		// Only the original keys are protected: a section already
@@ -147,11 +161,11 @@ func (tx *Tx) Set(profile string, values map[string]string) error {
 			}
 			tx.forced = append(tx.forced, profile)
 		}
-		c.data, c.op, c.values = data, opSet, values
+		c.name, c.data, c.op, c.values = profile, data, opSet, values
 	default:
 		tx.touchEnd()
 		c := &chunk{name: profile, op: opNew, values: values}
-		c.data = setBody(parseBody(newHeader(profile, tx.file.eol), true, profile), profile, values, tx.file.eol)
+		c.data = setBody(parseBody(newHeader(profile, tx.file.eol), profile), profile, values, tx.file.eol)
 		tx.added = append(tx.added, c)
 	}
 	return nil
@@ -162,8 +176,9 @@ func (tx *Tx) Set(profile string, values map[string]string) error {
 // introduces the next section) after the section's last key. Blank lines
 // between the last key and that block go with the section.
 //
-// Errors: *NameError, *NotFoundError, *DuplicateSectionError, and
-// *LongTermError for a section with long-term keys without Options.Force.
+// Errors: *NameError, *NotFoundError, *DuplicateSectionError,
+// *AmbiguousError, and *LongTermError for a section with long-term keys
+// without Options.Force.
 func (tx *Tx) Remove(profile string) error {
 	if err := checkName(profile); err != nil {
 		return err
@@ -176,17 +191,17 @@ func (tx *Tx) Remove(profile string) error {
 	}
 	switch {
 	case added != nil:
-		added.removed, added.data, added.op = true, nil, opNone
+		tx.added = slices.DeleteFunc(tx.added, func(c *chunk) bool { return c == added })
 	case i >= 0:
 		c := tx.current(i)
-		b := parseBody(c.data, true, c.name)
+		b := parseBody(c.data, profile)
 		if c.op == opNone && sectionOf(b).LongTerm() {
 			if !tx.force {
 				return &LongTermError{Profile: profile, Op: "remove"}
 			}
 			tx.forced = append(tx.forced, profile)
 		}
-		c.data, c.op, c.removed = removeBody(b), opRemove, true
+		c.name, c.data, c.op, c.values = profile, removeBody(b), opRemove, nil
 	default:
 		return &NotFoundError{Profile: profile}
 	}
@@ -199,30 +214,30 @@ func (tx *Tx) Remove(profile string) error {
 func (tx *Tx) touchEnd() {
 	var c *chunk
 	for k := len(tx.added) - 1; k >= 0 && c == nil; k-- {
-		if len(tx.added[k].data) > 0 {
+		if tx.added[k].data != "" {
 			c = tx.added[k]
 		}
 	}
-	for i := len(tx.file.hdrs) - 1; i >= -1 && c == nil; i-- {
+	for i := len(tx.file.heads) - 1; i >= -1 && c == nil; i-- {
 		if m := tx.mod[i]; m != nil {
-			if len(m.data) > 0 {
+			if m.data != "" {
 				c = m
 			}
-		} else if len(tx.file.chunkData(i)) > 0 {
+		} else if tx.file.chunk(i) != "" {
 			c = tx.current(i)
 		}
 	}
 	if c == nil {
 		return // empty content: the new section starts the file
 	}
-	d := slices.Clip(c.data) // never append into the shared original bytes
-	if d[len(d)-1] != '\n' {
-		d = append(d, tx.file.eol...)
+	d := c.data
+	if !strings.HasSuffix(d, "\n") {
+		d += tx.file.eol
 	}
-	last := trimNL(d)
-	last = last[bytes.LastIndexByte(last, '\n')+1:]
-	if len(bytes.TrimSpace(last)) > 0 {
-		d = append(d, tx.file.eol...)
+	last := strings.TrimSuffix(d, "\n")
+	last = last[strings.LastIndexByte(last, '\n')+1:]
+	if strings.TrimSpace(last) != "" {
+		d += tx.file.eol
 	}
 	c.data = d
 	if c.op == opNone {
@@ -230,9 +245,7 @@ func (tx *Tx) touchEnd() {
 	}
 }
 
-func newHeader(name, eol string) []byte {
-	return []byte("[" + name + "]" + eol)
-}
+func newHeader(name, eol string) string { return "[" + name + "]" + eol }
 
 // sectionOf returns the Section view of a parsed body (names and lines are
 // not needed where it is used).
@@ -265,7 +278,7 @@ func orderedKeys(values map[string]string) []string {
 // setBody returns the bytes of section b with values written into it (see
 // Tx.Set). Only owned key lines, their attached lines and (when needed) the
 // header line change.
-func setBody(b *body, name string, values map[string]string, eol string) []byte {
+func setBody(b *body, name string, values map[string]string, eol string) string {
 	del := make([]bool, len(b.lines))
 	repl := make(map[int]string) // line index -> key rewritten there
 	done := make(map[string]bool, len(values))
@@ -303,77 +316,63 @@ func setBody(b *body, name string, values map[string]string, eol string) []byte 
 	// indented line that belongs to no key, which would become theirs.
 	at := max(kept, b.orphan, 0)
 
-	out := make([]byte, 0, len(b.data)+64*len(add)+len(name)+4)
+	var out strings.Builder
+	out.Grow(len(b.data) + 64*len(add) + len(name) + 4)
 	for i, ln := range b.lines {
 		raw := b.data[ln.start:ln.end]
 		switch {
 		case i == 0:
-			out = append(out, rewriteHeader(raw, name)...)
+			out.WriteString(rewriteHeader(raw, name))
 		case del[i]:
 			continue
 		case repl[i] != "":
 			k := repl[i]
-			out = append(out, k+" = "+values[k]...)
-			out = append(out, lineEnding(raw)...)
+			fmt.Fprintf(&out, "%s = %s%s", k, values[k], lineEnding(raw))
 		default:
-			out = append(out, raw...)
+			out.WriteString(raw)
 		}
 		if i == at && len(add) > 0 {
-			if out[len(out)-1] != '\n' {
-				out = append(out, eol...)
+			if !strings.HasSuffix(out.String(), "\n") {
+				out.WriteString(eol)
 			}
 			for _, k := range add {
-				out = append(out, k+" = "+values[k]+eol...)
+				out.WriteString(k + " = " + values[k] + eol)
 			}
 		}
 	}
-	return out
-}
-
-// lineEnding returns the line ending of raw: "\r\n", "\n" or "".
-func lineEnding(raw []byte) string {
-	switch {
-	case bytes.HasSuffix(raw, []byte("\r\n")):
-		return "\r\n"
-	case bytes.HasSuffix(raw, []byte("\n")):
-		return "\n"
-	}
-	return ""
+	return out.String()
 }
 
 // rewriteHeader returns the header line raw with the text between its
-// brackets made exactly name ("[ default ]" becomes "[default]"); indentation
-// and a trailing comment stay.
-func rewriteHeader(raw []byte, name string) []byte {
-	l := trimNL(raw)
-	_, open, close, ok := parseHeader(l)
-	if !ok || string(l[open+1:close]) == name {
+// brackets made exactly name ("[ default ]" becomes "[default]");
+// indentation and a trailing comment stay.
+func rewriteHeader(raw string, name string) string {
+	l := strings.TrimSuffix(raw, "\n")
+	open := strings.IndexByte(l, '[')
+	if open < 0 {
 		return raw
 	}
-	out := make([]byte, 0, len(raw)+2)
-	out = append(out, l[:open]...)
-	out = append(out, '[')
-	out = append(out, name...)
-	out = append(out, ']')
-	out = append(out, l[close+1:]...)
-	return append(out, raw[len(l):]...)
+	close := strings.IndexByte(l[open+1:], ']') + open + 1
+	if close <= open || l[open+1:close] == name {
+		return raw
+	}
+	return l[:open] + "[" + name + "]" + l[close+1:] + raw[len(l):]
 }
 
 // removeBody returns what is left of section b once removed: nothing, or the
 // block of comment lines (and what follows it) after the last line that is
 // neither blank nor a comment.
-func removeBody(b *body) []byte {
+func removeBody(b *body) string {
 	last := 0
 	for i := range b.lines {
-		l := trimNL(b.data[b.lines[i].start:b.lines[i].end])
-		if len(bytes.TrimSpace(l)) > 0 && !isLineComment(l) {
+		if l := b.text(i); strings.TrimSpace(l) != "" && !isComment(l) {
 			last = i
 		}
 	}
 	for i := last + 1; i < len(b.lines); i++ {
-		if isLineComment(trimNL(b.data[b.lines[i].start:b.lines[i].end])) {
+		if isComment(b.text(i)) {
 			return b.data[b.lines[i].start:]
 		}
 	}
-	return nil
+	return ""
 }

@@ -246,13 +246,27 @@ func TestSet(t *testing.T) {
 			warn:    "before changing long-term keys",
 		},
 		{
-			name:    "an AKIA key with a token is long-term too",
+			// Rule 6: GetSessionToken may return AKIA keys (moto does); a
+			// session token makes the section temporary whatever the prefix.
+			name:    "an AKIA key with a session token is temporary",
 			before:  "[p]\naws_access_key_id = AKIAOLD\naws_session_token = t\n",
 			profile: "p",
 			values:  creds,
-			force:   true,
 			after:   "[p]\naws_access_key_id = ASIANEW\naws_session_token = token==\naws_secret_access_key = secret/+=\n",
-			warn:    "before changing long-term keys",
+		},
+		{
+			name:    "[ default ] is rewritten [default], which every reader then reads",
+			before:  "[ default ] ; main\naws_access_key_id = ASIAOLD\naws_session_token = t\n",
+			profile: "default",
+			values:  creds,
+			after:   "[default] ; main\naws_access_key_id = ASIANEW\naws_session_token = token==\naws_secret_access_key = secret/+=\n",
+		},
+		{
+			name:    "a header with a comment after it",
+			before:  "[p] # work\naws_session_token = t\n",
+			profile: "p",
+			values:  creds,
+			after:   "[p] # work\naws_session_token = token==\naws_access_key_id = ASIANEW\naws_secret_access_key = secret/+=\n",
 		},
 		{
 			name:    "colon and quotes as the sdk reads them",

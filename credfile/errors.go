@@ -1,6 +1,7 @@
 package credfile
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -14,8 +15,8 @@ import (
 var ErrLongTerm = errors.New("section holds long-term keys")
 
 // LongTermError reports an attempt to overwrite or remove a section that holds
-// long-term keys (an access key without a session token, or an AKIA key)
-// without Options.Force.
+// long-term keys (an access key without a session token) without
+// Options.Force.
 type LongTermError struct {
 	Profile string
 	Op      string // "overwrite" or "remove"
@@ -41,9 +42,71 @@ type DuplicateSectionError struct {
 }
 
 func (e *DuplicateSectionError) Error() string {
-	return fmt.Sprintf("profile %q appears %d times (lines %s); botocore cannot read such a file: merge the sections by hand",
+	return fmt.Sprintf("profile %q has %d section headers (lines %s) as the aws tools read them; botocore cannot read such a file",
 		e.Profile, len(e.Lines), joinInts(e.Lines))
 }
+
+// AmbiguousError reports that the header of the target section is read as
+// one by some of the AWS readers and not by others, which would take its
+// lines for part of the section before it: the readers disagree about what
+// the file says, so credfile does not edit it.
+type AmbiguousError struct {
+	Profile      string
+	Line         int
+	NotHeaderFor []string // the readers that do not read the line as a header
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("line %d is the header of profile %q for some aws tools but not for %s, which read the lines under it as part of the section before",
+		e.Line, e.Profile, strings.Join(e.NotHeaderFor, " or "))
+}
+
+// TextError reports content that credfile refuses to edit or read: not
+// UTF-8 text, or text whose lines the AWS readers split differently.
+type TextError struct {
+	Path   string
+	Line   int
+	Reason string
+}
+
+func (e *TextError) Error() string {
+	return fmt.Sprintf("%s %s (line %d); refusing to use it", cmp.Or(e.Path, "the file"), e.Reason, e.Line)
+}
+
+// withPath fills in the path of a *TextError.
+func withPath(err error, path string) error {
+	var te *TextError
+	if errors.As(err, &te) && te.Path == "" {
+		te.Path = path
+	}
+	return err
+}
+
+// SymlinkError reports a symbolic link that root does not follow: owned by
+// one user and leading to a file or directory of another (the rule of the
+// kernel's protected_symlinks).
+type SymlinkError struct {
+	Link, Target           string
+	LinkOwner, TargetOwner int // uids
+}
+
+func (e *SymlinkError) Error() string {
+	return fmt.Sprintf("refusing to follow the symbolic link %s: it is owned by uid %d and leads to %s, owned by uid %d",
+		e.Link, e.LinkOwner, e.Target, e.TargetOwner)
+}
+
+// WriteError reports that the new content could not be written or put in
+// place. The file is unchanged.
+type WriteError struct {
+	Path string
+	Err  error
+}
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("cannot write %s: %v; the file is unchanged", e.Path, e.Err)
+}
+
+func (e *WriteError) Unwrap() error { return e.Err }
 
 // LockTimeoutError reports that another process held the lock for longer
 // than Options.LockTimeout.

@@ -7,12 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/rogpeppe/go-internal/lockedfile"
 )
 
 // DefaultLockTimeout is how long Edit waits for the lock when
@@ -27,9 +24,9 @@ type Options struct {
 	// keys. A backup copy of the whole file is written first.
 	Force bool
 	// Warn receives warnings: a byte order mark removed, a mode tightened,
-	// duplicate sections elsewhere, a backup written. Messages are
-	// lower-case, without a final period or a program prefix. Nil discards
-	// them.
+	// duplicate sections elsewhere, a backup written, a temporary file
+	// left by an interrupted writer removed. Messages are lower-case,
+	// without a final period or a program prefix. Nil discards them.
 	Warn func(msg string)
 	// Now is the clock for backup names; nil means time.Now.
 	Now func() time.Time
@@ -50,296 +47,159 @@ type Result struct {
 
 // Read reads and parses the file at path without taking the lock: writers
 // replace the file by renaming, so a reader always sees a whole file. A
-// missing file reads as an empty File. A path that is not a regular file is a
-// *NotRegularError; an unreadable one the *fs.PathError from the system.
+// missing file reads as an empty File. Symbolic links are followed as Edit
+// follows them. A path that is not a regular file is a *NotRegularError,
+// content that is not text a *TextError, an unreadable file the
+// *fs.PathError from the system.
 func Read(path string) (*File, error) {
-	abs, err := filepath.Abs(path)
+	real, err := resolve(path)
 	if err != nil {
 		return nil, err
 	}
-	real, err := resolve(abs)
+	data, _, err := readRegular(real)
 	if err != nil {
 		return nil, err
 	}
-	_, f, _, err := readFile(real)
-	return f, err
+	f, err := parse(data)
+	if err != nil {
+		return nil, withPath(err, real)
+	}
+	return f, nil
 }
 
-// readFile reads and parses a regular file; f is an empty File when it does
-// not exist (and fi nil).
-func readFile(path string) (data []byte, f *File, fi os.FileInfo, err error) {
-	fi, err = os.Stat(path)
+// readRegular reads the regular file at path, which must not be a symbolic
+// link (resolve has followed them). A missing file reads as "" with a nil
+// FileInfo.
+func readRegular(path string) (string, os.FileInfo, error) {
+	f, fi, err := openRegular(path, os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, parse(nil), nil, nil
+		return "", nil, nil
 	}
 	if err != nil {
-		return nil, nil, nil, err
+		return "", nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		// Checked before opening: opening a FIFO would block.
-		return nil, nil, nil, &NotRegularError{Path: path, Mode: fi.Mode()}
+	defer f.Close()
+	var b strings.Builder
+	b.Grow(int(fi.Size()) + 1)
+	if _, err := io.Copy(&b, f); err != nil {
+		return "", nil, err
 	}
-	fd, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, parse(nil), nil, nil
-	}
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer fd.Close()
-	if fi, err = fd.Stat(); err != nil {
-		return nil, nil, nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, nil, nil, &NotRegularError{Path: path, Mode: fi.Mode()}
-	}
-	data, f, err = readParse(fd, fi.Size())
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return data, f, fi, nil
-}
-
-// Reading a large file is as slow as parsing it, so the two overlap: one
-// goroutine reads blocks while the scanner indexes those already read.
-const readBlock = 256 << 10
-
-// pipelineMin is the size from which reading and parsing overlap.
-var pipelineMin int64 = 1 << 20
-
-// readParse reads fd to the end (size is what fstat said; the file may have
-// grown since) and parses what it read.
-func readParse(fd *os.File, size int64) ([]byte, *File, error) {
-	var s scanner
-	buf := make([]byte, 0, size+1) // one more byte tells that it grew
-	if size >= pipelineMin {
-		type progress struct {
-			n   int
-			err error
-		}
-		ch := make(chan progress, cap(buf)/readBlock+2)
-		go func() {
-			defer close(ch)
-			full := buf[:cap(buf)]
-			for n := 0; n < len(full); {
-				m, err := fd.Read(full[n:min(n+readBlock, len(full))])
-				n += m
-				ch <- progress{n, err}
-				if err != nil {
-					return
-				}
-			}
-		}()
-		var rerr error
-		for p := range ch {
-			buf = buf[:p.n]
-			if p.err != nil {
-				if p.err != io.EOF {
-					rerr = p.err
-				}
-				continue
-			}
-			s.scan(buf, 0, false) // the reader only writes beyond buf
-		}
-		if rerr != nil {
-			return nil, nil, rerr
-		}
-	}
-	// Read what is left: all of a small file, or what a large one grew by.
-	for {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, 4096)
-		}
-		n, err := fd.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	s.scan(buf, 0, true)
-	f := s.finish(len(buf))
-	f.data = buf[s.base:]
-	return buf, f, nil
-}
-
-// resolve follows symbolic links in path, like filepath.EvalSymlinks, but
-// also when the final target does not exist yet (a dangling link in a
-// dotfiles repository): the result is where the file is to be created.
-func resolve(path string) (string, error) {
-	for range 64 {
-		real, err := filepath.EvalSymlinks(path)
-		if err == nil {
-			return real, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return "", err
-		}
-		fi, err := os.Lstat(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			// Resolve the directory as far as it exists.
-			if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
-				return filepath.Join(dir, filepath.Base(path)), nil
-			}
-			return path, nil
-		}
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			return path, nil
-		}
-		target, err := os.Readlink(path)
-		if err != nil {
-			return "", err
-		}
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(path), target)
-		}
-		path = target
-	}
-	return "", &fs.PathError{Op: "resolve", Path: path, Err: errors.New("too many levels of symbolic links")}
+	return b.String(), fi, nil
 }
 
 // Edit runs one locked read-modify-write of the credentials file at path.
 //
-// It takes an exclusive lock on path+".lock" (path made absolute; the lock
-// file is never the file that is replaced, and is left in place), waiting at
-// most opts.LockTimeout (*LockTimeoutError), then reads the file and calls fn
-// with a Tx holding that content. If fn returns an error, nothing is written
-// and the error is returned as is. Otherwise, if fn changed anything, the new
-// content is verified (*VerifyError), a backup is written if a long-term
-// section is overwritten or removed under opts.Force, and the real file
-// (symbolic links followed) is replaced atomically by a 0600 file with the
-// same owner. fn may take its time (network calls): the lock is held until
-// Edit returns.
+// Symbolic links in path are followed (see resolve for what is refused),
+// and the exclusive lock is taken on <real file>.lock, a regular file
+// opened without following links, waiting at most opts.LockTimeout
+// (*LockTimeoutError). Under the lock, Edit removes temporary files that
+// killed writers left beside the file, reads the file once, and calls fn
+// with a Tx holding that content. If fn returns an error, nothing is
+// written and the error is returned as is. Otherwise, if fn changed
+// anything, the new content is verified with the models of the three AWS
+// readers (*VerifyError), a backup is written if a long-term section is
+// overwritten or removed under opts.Force, and the real file is replaced
+// atomically by a 0600 file with the same owner. fn may take its time
+// (network calls): the lock is held until Edit returns.
 //
-// A large file is scanned rather than read into memory: the sections fn
-// edits are read when it edits them, and the unchanged bytes are copied
-// from the file into the new one. Before writing and again just before the
-// rename, Edit checks that no program that ignores the lock changed or
-// replaced the file meanwhile (by its identity, size and modification
-// time); if one did, nothing is written and the error is a *VerifyError.
-//
-// A path that is not a regular file or cannot be read is refused before
-// anything is created.
+// A path that is not a regular file, cannot be read, or is not text is
+// refused before anything is created; every refusal leaves the file, its
+// mode, owner and modification time as they were.
 func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
-	return edit(path, opts, fn, nil)
-}
-
-// edit is Edit; set, when not nil, is the one Set that fn does, which lets
-// a large file be rewritten in a single pass (streamSet).
-func edit(path string, opts Options, fn func(tx *Tx) error, set *setArgs) (*Result, error) {
 	if path == "" {
 		return nil, errors.New("empty credentials file path")
 	}
-	abs, err := filepath.Abs(path)
+	real, err := resolve(path)
 	if err != nil {
 		return nil, err
 	}
-	real, err := resolve(abs)
-	if err != nil {
-		return nil, err
-	}
-	lockPath := abs + ".lock"
-	if real == lockPath {
-		return nil, fmt.Errorf("%s resolves to its own lock file", path)
-	}
-
 	// Refuse a directory, a device or an unreadable file before creating
 	// the lock file or any directory.
-	fi, err := os.Stat(real)
+	f, fi, err := openRegular(real, os.O_RDONLY, 0)
 	switch {
 	case err == nil:
-		if !fi.Mode().IsRegular() {
-			return nil, &NotRegularError{Path: real, Mode: fi.Mode()}
-		}
-		f, err := os.OpenFile(real, os.O_RDONLY|openFlags, 0)
-		if err != nil {
-			return nil, err
-		}
 		f.Close()
 	case errors.Is(err, fs.ErrNotExist):
-		if err := mkdirs(filepath.Dir(real)); err != nil {
-			return nil, err
-		}
+		fi = nil
 	default:
 		return nil, err
 	}
-
+	dir := filepath.Dir(real)
+	if fi == nil {
+		if err := mkdirs(dir); err != nil {
+			return nil, err
+		}
+	}
 	timeout := opts.LockTimeout
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
 	}
-	unlock, err := acquire(lockPath, timeout, ownerFor(fi, filepath.Dir(real)))
+	unlock, err := acquire(real+".lock", timeout, ownerFor(fi, dir))
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 
-	// Read again under the lock: the file may have changed since.
-	if real, err = resolve(abs); err != nil {
+	// Under the lock: the link may point elsewhere now, and the content
+	// is read again.
+	if again, err := resolve(path); err != nil {
 		return nil, err
+	} else if again != real {
+		return nil, fmt.Errorf("%s now leads to %s instead of %s: run again", path, again, real)
 	}
-	if set != nil {
-		if res, done, err := streamSet(real, set, opts); done {
-			return res, err
-		}
-	}
-	snap, file, err := openSnapshot(real)
+	removeLeftovers(real, opts.warn)
+	data, fi, err := readRegular(real)
 	if err != nil {
 		return nil, err
 	}
-	defer snap.close()
-	fi = snap.fi
-	tx := &Tx{file: file, force: opts.Force, mod: make(map[int]*chunk)}
+	file, err := parse(data)
+	if err != nil {
+		return nil, withPath(err, real)
+	}
+	tx := newTx(file, opts.Force)
 	if err := fn(tx); err != nil {
 		return nil, err
 	}
 	tx.mu.Lock() // fn has returned: no more edits
 	defer tx.mu.Unlock()
-
-	full := tx.fullVerify()
-	p := tx.plan(full)
-	return commitTx(tx, p, full, real, snap, opts, func(own *owner, check func() error) error {
-		return replaceFile(real, assemble(tx.file, p), snap.fd, check, own, opts.warn)
-	})
+	return commit(tx, data, fi, real, opts)
 }
 
-// commitTx verifies the edits of tx (planned in p), checks that the file
-// did not change under the lock, writes a backup if long-term keys are
-// overwritten under Force, and calls write to replace the file.
-func commitTx(tx *Tx, p []planned, full bool, real string, snap *snapshot, opts Options, write func(own *owner, check func() error) error) (*Result, error) {
+// commit verifies the edits of tx to the content data (read from real,
+// with FileInfo fi), writes a backup if long-term keys are overwritten under
+// Force, and replaces the file.
+func commit(tx *Tx, data string, fi os.FileInfo, real string, opts Options) (*Result, error) {
 	res := &Result{Path: real}
-	if !slices.ContainsFunc(p, func(pl planned) bool { return pl.changed() || pl.idx == -2 && len(pl.c.data) > 0 }) {
+	content, err := tx.build()
+	if err != nil {
+		return nil, err
+	}
+	if content == data {
 		return res, nil
 	}
-	if err := tx.verify(p, full); err != nil {
-		return nil, err
-	}
-	file, fi := tx.file, snap.fi
-	check := func() error { return snap.check(real, file) }
-	if err := check(); err != nil {
-		return nil, err
-	}
-	if err := mkdirs(filepath.Dir(real)); err != nil {
-		return nil, err
-	}
-	var err error
-	own := ownerFor(fi, filepath.Dir(real))
+	dir := filepath.Dir(real)
+	own := ownerFor(fi, dir)
 	if len(tx.forced) > 0 && fi != nil {
 		now := time.Now
 		if opts.Now != nil {
 			now = opts.Now
 		}
-		if res.Backup, err = writeBackup(real, snap.original(file), snap.fd, now(), own); err != nil {
-			return nil, fmt.Errorf("cannot write a backup before overwriting long-term keys: %w", err)
+		if res.Backup, err = writeBackup(real, data, now(), own); err != nil {
+			return nil, fmt.Errorf("cannot write a backup before overwriting long-term keys, so %s is unchanged: %w", real, err)
 		}
 		opts.warn("copied %s to %s before changing long-term keys of %s", real, res.Backup, quoteList(tx.forced))
 	}
-	if err := write(own, check); err != nil {
+	unchanged := func() error {
+		now, err := os.Lstat(real)
+		switch {
+		case fi == nil && errors.Is(err, fs.ErrNotExist):
+			return nil
+		case fi != nil && err == nil && os.SameFile(fi, now) && now.Size() == fi.Size() && now.ModTime().Equal(fi.ModTime()):
+			return nil
+		}
+		return &VerifyError{Reason: fmt.Sprintf("%s was changed by another program while credswap held its lock; nothing was written, run again", real)}
+	}
+	if err := replace(real, content, own, unchanged); err != nil {
 		return nil, err
 	}
 	res.Changed = true
@@ -369,50 +229,8 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// assemble returns the new content: the changed chunks of plan p, and
-// between them runs of the original content, each as one span (copied from
-// the file itself when f was scanned as a stream).
-func assemble(f *File, p []planned) []span {
-	var out []span
-	orig := func(start, end int) {
-		if end <= start {
-			return
-		}
-		if f.src != nil {
-			out = append(out, span{off: f.src.base + int64(start), n: int64(end - start)})
-		} else {
-			out = append(out, span{b: f.data[start:end]})
-		}
-	}
-	pos := 0 // next original byte to copy
-	for k := range p {
-		pl := &p[k]
-		if pl.idx == -2 || !pl.changed() {
-			continue // unchanged: part of the next run of original bytes
-		}
-		start := 0
-		if pl.idx >= 0 {
-			start = f.hdrs[pl.idx].start
-		}
-		orig(pos, start)
-		if len(pl.c.data) > 0 {
-			out = append(out, span{b: pl.c.data})
-		}
-		pos = start + len(pl.orig)
-	}
-	orig(pos, f.size)
-	for _, pl := range p {
-		if pl.idx == -2 && len(pl.c.data) > 0 {
-			out = append(out, span{b: pl.c.data})
-		}
-	}
-	return out
-}
-
 // Write sets values in section profile of the file at path: Edit with one
 // Tx.Set. Names and values are checked before anything is locked or created.
-// A large file is rewritten in a single pass (read once, written once as it
-// is read), with the same checks as Edit.
 func Write(path, profile string, values map[string]string, opts Options) (*Result, error) {
 	if err := ValidateName(profile); err != nil {
 		return nil, err
@@ -420,7 +238,7 @@ func Write(path, profile string, values map[string]string, opts Options) (*Resul
 	if err := checkValues(values); err != nil {
 		return nil, err
 	}
-	return edit(path, opts, func(tx *Tx) error { return tx.Set(profile, values) }, &setArgs{profile, values})
+	return Edit(path, opts, func(tx *Tx) error { return tx.Set(profile, values) })
 }
 
 // Remove removes sections from the file at path: Edit with one Tx.Remove per
@@ -436,7 +254,7 @@ func Remove(path string, profiles []string, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(f.hdrs) == 0 {
+		if len(f.heads) == 0 {
 			return nil, &NotFoundError{Profile: profiles[0]}
 		}
 	}
@@ -450,84 +268,47 @@ func Remove(path string, profiles []string, opts Options) (*Result, error) {
 	})
 }
 
-// acquire takes the exclusive lock on path, waiting at most timeout. The
-// lock file is created 0600 and given to own, so that the user can still
-// take it after a run as root.
-func acquire(path string, timeout time.Duration, own *owner) (unlock func(), err error) {
-	type result struct {
-		f   *lockedfile.File
-		err error
+// tempPrefix is how the temporary files beside path start: "." and the
+// file's name, followed by decimal digits (github.com/google/renameio's
+// pattern, which the Windows code follows too).
+func tempPrefix(path string) string { return "." + filepath.Base(path) }
+
+// isTempName reports whether name is a temporary file of path.
+func isTempName(path, name string) bool {
+	digits, ok := strings.CutPrefix(name, tempPrefix(path))
+	if !ok || digits == "" {
+		return false
 	}
-	ch := make(chan result, 1)
-	go func() {
-		f, err := lockedfile.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-		ch <- result{f, err}
-	}()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			return nil, fmt.Errorf("cannot take the lock: %w", r.err)
+	return strings.Trim(digits, "0123456789") == ""
+}
+
+// removeLeftovers removes the temporary files that writers killed before
+// their rename left beside path: each is a full copy of the credentials.
+// It runs under the lock, when no other writer of path can be between
+// creating its temporary file and renaming it.
+func removeLeftovers(path string, warn func(string, ...any)) {
+	dir := filepath.Dir(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !isTempName(path, e.Name()) {
+			continue
 		}
-		if own != nil {
-			chownFile(r.f.File, *own) // best effort: the lock still works
+		name := filepath.Join(dir, e.Name())
+		if err := os.Remove(name); err != nil {
+			warn("could not remove %s, a copy of the credentials left by an interrupted write: %v", name, err)
+			continue
 		}
-		return func() { r.f.Close() }, nil
-	case <-t.C:
-		// Leave a goroutine to release the lock if it is granted later.
-		go func() {
-			if r := <-ch; r.f != nil {
-				r.f.Close()
-			}
-		}()
-		return nil, &LockTimeoutError{LockPath: path, Timeout: timeout}
+		warn("removed %s, a copy of the credentials left by an interrupted write", name)
 	}
 }
 
-// mkdirs creates dir and its missing parents with mode 0700. When running
-// as root, each new directory gets the owner of its nearest existing parent
-// (sudo writing into a user's home must not leave a root-owned ~/.aws).
-func mkdirs(dir string) error {
-	var missing []string
-	d := dir
-	for {
-		fi, err := os.Stat(d)
-		if err == nil {
-			if !fi.IsDir() {
-				return &fs.PathError{Op: "mkdir", Path: d, Err: errors.New("not a directory")}
-			}
-			break
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		missing = append(missing, d)
-		parent := filepath.Dir(d)
-		if parent == d {
-			break
-		}
-		d = parent
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	own := ownerFor(nil, d)
-	for i := len(missing) - 1; i >= 0; i-- {
-		if err := os.Mkdir(missing[i], 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-			return err
-		}
-		if own != nil {
-			chownPath(missing[i], *own)
-		}
-	}
-	return nil
-}
-
-// writeBackup writes the original content (spans of src) to a new file
-// beside path named <path>.bak-<UTC time>, adding -2, -3, ... rather than
-// replacing an older backup.
-func writeBackup(path string, content []span, src *os.File, now time.Time, own *owner) (string, error) {
+// writeBackup writes the original content to a new file beside path named
+// <path>.bak-<UTC time>, adding -2, -3, ... rather than replacing an older
+// backup. It is created 0600 and given to own.
+func writeBackup(path, content string, now time.Time, own *owner) (string, error) {
 	base := path + ".bak-" + now.UTC().Format("20060102T150405Z")
 	for n := 1; n < 1000; n++ {
 		name := base
@@ -542,10 +323,12 @@ func writeBackup(path string, content []span, src *os.File, now time.Time, own *
 			return "", err
 		}
 		if own != nil {
-			chownFile(f, *own)
+			err = chownFile(f, *own)
 		}
-		err = f.Chmod(0o600) // whatever the umask
-		if werr := writeSpans(f, content, src); err == nil {
+		if cerr := f.Chmod(0o600); err == nil { // whatever the umask
+			err = cerr
+		}
+		if _, werr := io.WriteString(f, content); err == nil {
 			err = werr
 		}
 		if serr := f.Sync(); err == nil {

@@ -117,17 +117,68 @@ func TestRefusals(t *testing.T) {
 			},
 		},
 		{
-			name:    "an unclosed header in the section",
-			before:  "[a]\naws_session_token = t\n[oops\n",
-			edit:    func(p string) error { _, err := Write(p, "a", creds, Options{}); return err },
-			target:  new(*VerifyError),
-			message: "has no \"]\"",
+			// botocore sees "[t] junk" as [t]; the sdks do not, and read the
+			// lines under it as part of [a].
+			name:    "a header only botocore reads",
+			before:  "[a]\nk = v\n[t] junk\naws_access_key_id = ASIAOLD\n",
+			edit:    func(p string) error { _, err := Write(p, "t", creds, Options{}); return err },
+			target:  new(*AmbiguousError),
+			message: `line 3 is the header of profile "t" for some aws tools but not for the aws sdk for go or the aws sdk for javascript`,
 		},
 		{
-			name:   "a backtick value of another section swallows the target for ini parsers",
-			before: "[x]\nnote = `multi\n[y]\nline`\n",
-			edit:   func(p string) error { _, err := Write(p, "y", creds, Options{}); return err },
-			target: new(*VerifyError),
+			// Appending [t] would give botocore two; the line is the target.
+			name:    "botocore would see the target twice",
+			before:  "[t] junk\nk = v\n[t]\n",
+			edit:    func(p string) error { _, err := Write(p, "t", creds, Options{}); return err },
+			target:  new(*DuplicateSectionError),
+			message: "lines 1 and 3",
+		},
+		{
+			name:    "a header with ';' right after it is no header to javascript",
+			before:  "[a]\n[t];x\nk = v\n",
+			edit:    func(p string) error { _, err := Write(p, "t", creds, Options{}); return err },
+			target:  new(*AmbiguousError),
+			message: "the aws sdk for javascript",
+		},
+		{
+			name:    "utf-16",
+			before:  "\xff\xfe[\x00a\x00]\x00\n\x00",
+			edit:    func(p string) error { _, err := Write(p, "a", creds, Options{}); return err },
+			target:  new(*TextError),
+			message: "is UTF-16 text",
+		},
+		{
+			name:    "a NUL byte",
+			before:  "[a]\nk = v\x00\n",
+			edit:    func(p string) error { _, err := Write(p, "a", creds, Options{}); return err },
+			target:  new(*TextError),
+			message: "NUL byte",
+		},
+		{
+			name:    "not utf-8",
+			before:  "# caf\xe9\n[a]\n",
+			edit:    func(p string) error { _, err := Write(p, "a", creds, Options{}); return err },
+			target:  new(*TextError),
+			message: "not valid UTF-8",
+		},
+		{
+			name:    "a lone carriage return splits lines for botocore only",
+			before:  "[a]\rk = v\n",
+			edit:    func(p string) error { _, err := Write(p, "b", creds, Options{}); return err },
+			target:  new(*TextError),
+			message: "carriage return",
+		},
+		{
+			name:   "an unclosed header: botocore could not read the file before, the sdks are judged",
+			before: "[a]\naws_session_token = t\n[oops\n",
+			edit:   func(p string) error { _, err := Write(p, "a", creds, Options{}); return err },
+		},
+		{
+			name:    "a key that would make javascript throw",
+			before:  "[a]\n",
+			edit:    func(p string) error { _, err := Write(p, "__proto__", creds, Options{}); return err },
+			target:  new(*NameError),
+			message: "javascript",
 		},
 		{
 			name:   "fn fails",
@@ -358,8 +409,13 @@ func TestSymlink(t *testing.T) {
 	if got := readString(t, real); got != "[a]\nregion = r\n"+credsLines {
 		t.Errorf("real file %q", got)
 	}
-	if _, err := os.Stat(link + ".lock"); err != nil {
-		t.Errorf("lock not beside the link: %v", err)
+	// The lock is beside the real file, so that a run through the link
+	// and one through the real path take the same lock.
+	if _, err := os.Stat(wantReal + ".lock"); err != nil {
+		t.Errorf("lock not beside the real file: %v", err)
+	}
+	if _, err := os.Lstat(link + ".lock"); err == nil {
+		t.Errorf("a lock beside the link too")
 	}
 	f, err := Read(link)
 	if err != nil || len(f.Sections()) != 1 {
@@ -443,7 +499,7 @@ func TestWarnNil(t *testing.T) {
 	if _, err := Write(path, "b", creds, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(path); bytes.HasPrefix(b, utf8BOM) {
+	if b, _ := os.ReadFile(path); bytes.HasPrefix(b, []byte(utf8BOM)) {
 		t.Error("BOM kept")
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"gopkg.in/ini.v1"
 )
 
 // fuzzSeeds are files that exercise every rule of the parser and editor.
@@ -51,7 +50,7 @@ func FuzzEdit(f *testing.F) {
 		f.Add([]byte(s.data), s.profile, "ASIANEWKEY", "sec/ret+=", "tok/en==", uint8(0x7f), false)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, profile, ak, secret, token string, flags uint8, force bool) {
-		if len(data) > 1<<13 { // ini.v1 is quadratic in keys per section: keep execs fast
+		if len(data) > 1<<13 { // the sdk's loader is slow on big inputs: keep execs fast
 			return
 		}
 		values := fuzzValues(ak, secret, token, flags)
@@ -63,11 +62,6 @@ func FuzzEdit(f *testing.F) {
 		old := time.Unix(1_000_000_000, 0)
 		if err := os.Chtimes(path, old, old); err != nil {
 			t.Fatal(err)
-		}
-		if flags&0x40 != 0 {
-			// Scan the file as a stream through a tiny window, as Edit
-			// does for large files.
-			defer streaming(3 + 14*int(flags&1))()
 		}
 		_, err := Write(path, profile, values, Options{Force: force, LockTimeout: 10 * time.Second})
 		checkWrite(t, dir, path, data, profile, values, err)
@@ -114,8 +108,10 @@ func fuzzValues(ak, secret, token string, flags uint8) map[string]string {
 
 // checkWrite checks the outcome of writing values into profile of the file
 // that held before: either a clear error and nothing changed, or a file in
-// which every other section is byte-identical and the target holds exactly
-// values for credfile, ini.v1 and the AWS SDK.
+// which every other chunk is byte-identical, the target holds exactly values
+// for credfile and the AWS SDK, and the three readers' models read the whole
+// new file as intended (Edit's verification reads only the blocks that
+// changed: this checks that reasoning).
 func checkWrite(t *testing.T, dir, path string, before []byte, profile string, values map[string]string, err error) {
 	t.Helper()
 	if err != nil {
@@ -138,7 +134,10 @@ func checkWrite(t *testing.T, dir, path string, before []byte, profile string, v
 	checkOthersIdentical(t, before, after, profile)
 
 	// credfile's own reading.
-	nf, _ := Parse(after)
+	nf, perr := Parse(after)
+	if perr != nil {
+		t.Fatalf("the result does not parse: %v\n%q", perr, after)
+	}
 	s, serr := nf.Section(profile)
 	if serr != nil || s == nil {
 		t.Fatalf("target after write: %v, %v", s, serr)
@@ -155,8 +154,29 @@ func checkWrite(t *testing.T, dir, path string, before []byte, profile string, v
 	if !maps.Equal(got, values) {
 		t.Errorf("credfile reads owned keys %v, want %v", got, values)
 	}
-	checkIniFull(t, before, after, profile, s.Line, values)
+	checkWholeFile(t, before, after, profile, values)
 	checkSDK(t, dir, before, after, profile, values)
+}
+
+// checkWholeFile runs the three readers' models on the whole old and new
+// content.
+func checkWholeFile(t *testing.T, before, after []byte, profile string, values map[string]string) {
+	t.Helper()
+	of, err := Parse(before)
+	if err != nil {
+		t.Fatalf("written although the original does not parse: %v", err)
+	}
+	nf, _ := Parse(after)
+	tg := target{name: profile, oldAt: -1, newAt: -1, values: values}
+	if idx := of.find(profile); len(idx) == 1 {
+		tg.oldAt = of.heads[idx[0]].start
+	}
+	if idx := nf.find(profile); len(idx) == 1 {
+		tg.newAt = nf.heads[idx[0]].start
+	}
+	if err := checkBlock(of.data, nf.data, []target{tg}, 1); err != nil {
+		t.Errorf("the models read the whole file otherwise: %v\nbefore %q\nafter  %q", err, before, after)
+	}
 }
 
 func clearError(err error) bool {
@@ -166,8 +186,11 @@ func clearError(err error) bool {
 		e3 *DuplicateSectionError
 		e4 *LongTermError
 		e5 *VerifyError
+		e6 *AmbiguousError
+		e7 *TextError
 	)
-	return errors.As(err, &e1) || errors.As(err, &e2) || errors.As(err, &e3) || errors.As(err, &e4) || errors.As(err, &e5)
+	return errors.As(err, &e1) || errors.As(err, &e2) || errors.As(err, &e3) || errors.As(err, &e4) ||
+		errors.As(err, &e5) || errors.As(err, &e6) || errors.As(err, &e7)
 }
 
 func assertUnchanged(t *testing.T, path string, before []byte, mtime time.Time, mode os.FileMode) {
@@ -207,127 +230,57 @@ func assertNoStrays(t *testing.T, dir string) {
 	}
 }
 
-// chunks splits content (BOM removed) into the pre-header area and one piece
-// per section, as byte ranges.
-func chunks(data []byte) (pre []byte, names []string, secs [][]byte) {
-	f := parse(data)
-	pre = f.chunkData(-1)
-	for i := range f.hdrs {
-		names = append(names, f.name(i))
-		secs = append(secs, f.chunkData(i))
-	}
-	return pre, names, secs
+type piece struct {
+	target bool
+	b      string
 }
 
-// checkOthersIdentical compares the byte ranges of every section but the
-// target. The last one may gain line endings (a final newline and a blank
-// line) when a section is appended after it.
+// pieces splits content (BOM removed) into its chunks, marking those whose
+// header some reader reads as target.
+func pieces(t *testing.T, data []byte, target string) []piece {
+	f, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := []piece{{false, f.chunk(-1)}}
+	for i := range f.heads {
+		p = append(p, piece{f.heads[i].called(target), f.chunk(i)})
+	}
+	return p
+}
+
+// checkOthersIdentical compares the bytes of every chunk but the target's.
+// The last one may gain line endings (a final newline and a blank line)
+// when a section is appended after it.
 func checkOthersIdentical(t *testing.T, before, after []byte, target string) {
 	t.Helper()
-	if bytes.HasPrefix(after, utf8BOM) {
+	if bytes.HasPrefix(after, []byte(utf8BOM)) {
 		t.Errorf("byte order mark left in place")
 	}
-	opre, onames, osecs := chunks(before)
-	npre, nnames, nsecs := chunks(after)
-	type piece struct {
-		name string
-		b    []byte
-	}
 	var o, n []piece
-	o = append(o, piece{"(pre)", opre})
-	n = append(n, piece{"(pre)", npre})
 	existed := false
-	for i := range onames {
-		if onames[i] == target {
-			existed = true
-			continue
+	for _, p := range pieces(t, before, target) {
+		existed = existed || p.target
+		if !p.target {
+			o = append(o, p)
 		}
-		o = append(o, piece{onames[i], osecs[i]})
 	}
-	for i := range nnames {
-		if nnames[i] != target {
-			n = append(n, piece{nnames[i], nsecs[i]})
+	for _, p := range pieces(t, after, target) {
+		if !p.target {
+			n = append(n, p)
 		}
 	}
 	if len(o) != len(n) {
-		t.Fatalf("sections %v became %v", onames, nnames)
+		t.Fatalf("%d chunks became %d:\n%q\n->\n%q", len(o), len(n), before, after)
 	}
 	for i := range o {
-		if o[i].name != n[i].name {
-			t.Fatalf("section %d: %q became %q", i, o[i].name, n[i].name)
-		}
-		if bytes.Equal(o[i].b, n[i].b) {
+		if o[i].b == n[i].b {
 			continue
 		}
 		// Only the last piece before an appended section may gain line endings.
-		rest, ok := bytes.CutPrefix(n[i].b, o[i].b)
-		if !ok || existed || i != len(o)-1 || len(bytes.Trim(rest, "\r\n")) > 0 {
-			t.Errorf("section %q changed:\n%q\n->\n%q", o[i].name, o[i].b, n[i].b)
-		}
-	}
-}
-
-func iniFull(data []byte) (map[string]map[string]string, error) {
-	f, err := ini.LoadSources(ini.LoadOptions{
-		Loose: true, InsensitiveKeys: true, IgnoreContinuation: true, IgnoreInlineComment: true,
-		AllowPythonMultilineValues: true, SkipUnrecognizableLines: true, PreserveSurroundedQuote: true,
-		KeyValueDelimiters: "=:", ReaderBufferSize: len(data) + 1,
-	}, data)
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]map[string]string{}
-	for _, s := range f.Sections() {
-		k := map[string]string{}
-		for _, key := range s.Keys() {
-			k[key.Name()] = strings.TrimRight(key.Value(), " \t\r\n\f\v")
-		}
-		m[s.Name()] = k
-	}
-	return m, nil
-}
-
-// checkIniFull parses the whole old and new files with ini.v1: the target
-// holds exactly values among its owned keys, and everything else is the same.
-func checkIniFull(t *testing.T, before, after []byte, target string, line int, values map[string]string) {
-	t.Helper()
-	om, err := iniFull(before)
-	if err != nil {
-		return // ini.v1 cannot read the original: nothing to compare
-	}
-	nm, err := iniFull(after)
-	if err != nil {
-		t.Fatalf("ini.v1 reads the original but not the result: %v\n%q", err, after)
-	}
-	lines := bytes.Split(bytes.TrimPrefix(after, utf8BOM), []byte("\n"))
-	newName := iniHeaderName(lines[line-1])
-	oldName := ""
-	if of := parse(before); len(of.find(target)) == 1 {
-		oldName = iniHeaderName(trimNL(firstLine(of.chunkData(of.find(target)[0]))))
-	}
-	want := maps.Clone(om)
-	tk := map[string]string{}
-	if oldName != "" {
-		for k, v := range om[oldName] {
-			if !IsOwnedKey(k) {
-				tk[k] = v
-			}
-		}
-		delete(want, oldName)
-	}
-	maps.Copy(tk, values)
-	want[newName] = tk
-	for name := range want {
-		if name == ini.DefaultSection && len(want[name]) == 0 && nm[name] == nil {
-			continue
-		}
-		if !maps.Equal(want[name], nm[name]) {
-			t.Errorf("ini.v1: section %q is %v, want %v\nbefore %q\nafter %q", name, nm[name], want[name], before, after)
-		}
-	}
-	for name := range nm {
-		if _, ok := want[name]; !ok && len(nm[name]) > 0 {
-			t.Errorf("ini.v1: unexpected section %q", name)
+		rest, ok := strings.CutPrefix(n[i].b, o[i].b)
+		if !ok || existed || i != len(o)-1 || len(strings.Trim(rest, "\r\n")) > 0 {
+			t.Errorf("chunk %d changed:\n%q\n->\n%q", i, o[i].b, n[i].b)
 		}
 	}
 }
@@ -398,12 +351,15 @@ func FuzzParse(f *testing.F) {
 		if len(data) > 1<<13 {
 			return
 		}
-		data = bytes.TrimPrefix(data, utf8BOM)
+		data = bytes.TrimPrefix(data, []byte(utf8BOM))
 		path := filepath.Join(t.TempDir(), "credentials")
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cf, _ := Parse(data)
+		cf, err := Parse(data)
+		if err != nil {
+			return // not text: credfile refuses it
+		}
 		for _, s := range cf.Sections() {
 			if s.Name == "" || strings.HasPrefix(s.Name, "profile ") {
 				continue // the SDK ignores these in a credentials file

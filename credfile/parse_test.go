@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-type kv = KeyValue
+type kvl = KeyValue
 
 // TestParse checks which keys credfile reads in each section: the keys and
 // values the AWS SDK reads, with their lines.
@@ -23,56 +23,56 @@ func TestParse(t *testing.T) {
 		want []sec
 	}{
 		{"empty", "", nil},
-		{"keys before any header belong to no section", "k = v\n[a]\n", []sec{{"a", 2, []kv{}}}},
+		{"keys before any header belong to no section", "k = v\n[a]\n", []sec{{"a", 2, []kvl{}}}},
 		{
 			"comments, spacing, inline comments and quotes as the sdk reads them",
 			"# c\n; c\n[a]\n  # indented comment\nK1=v1\nk2 = v2 # note\nk3 = v3;not a comment\nk4 = \"quoted\"\nk5 = 'single'\nk6 = `tick`\nk7: colon=first\nk8 = a:b\n",
-			[]sec{{"a", 3, []kv{{"k1", "v1", 5}, {"k2", "v2", 6}, {"k3", "v3;not a comment", 7}, {"k4", "quoted", 8}, {"k5", "single", 9}, {"k6", "`tick`", 10}, {"k7", "colon=first", 11}, {"k8", "a:b", 12}}}},
+			[]sec{{"a", 3, []kvl{{"k1", "v1", 5}, {"k2", "v2", 6}, {"k3", "v3;not a comment", 7}, {"k4", "quoted", 8}, {"k5", "single", 9}, {"k6", "`tick`", 10}, {"k7", "colon=first", 11}, {"k8", "a:b", 12}}}},
 		},
 		{
 			"continuation lines, across blank and comment lines as the sdk does",
 			"[a]\nk = one\n  two\n\n# c\n\tthree\nempty =\n  ignored\n",
-			[]sec{{"a", 1, []kv{{"k", "one\ntwo\nthree", 2}, {"empty", "", 7}}}},
+			[]sec{{"a", 1, []kvl{{"k", "one\ntwo\nthree", 2}, {"empty", "", 7}}}},
 		},
 		{
 			"an indented key after a key with a value is a key of its own; after an empty one it is nested",
 			"[a]\nregion = r\n  sub = x\ns3 =\n  max = 10\n",
-			[]sec{{"a", 1, []kv{{"region", "r", 2}, {"sub", "x", 3}, {"s3", "", 4}}}},
+			[]sec{{"a", 1, []kvl{{"region", "r", 2}, {"sub", "x", 3}, {"s3", "", 4}}}},
 		},
 		{
 			"crlf",
 			"[a]\r\nk = v\r\n  c\r\n",
-			[]sec{{"a", 1, []kv{{"k", "v\nc", 2}}}},
+			[]sec{{"a", 1, []kvl{{"k", "v\nc", 2}}}},
 		},
 		{
 			"byte order mark skipped",
 			"\ufeff[a]\nk = v\n",
-			[]sec{{"a", 1, []kv{{"k", "v", 2}}}},
+			[]sec{{"a", 1, []kvl{{"k", "v", 2}}}},
 		},
 		{
 			"headers: spaces trimmed, comments after them, profile prefix kept, whitespace run collapsed",
 			"[ default ] ; x\n[profile x]\n  [indented]\n[a  b]\n[a\tb c]\n",
-			[]sec{{"default", 1, []kv{}}, {"profile x", 2, []kv{}}, {"indented", 3, []kv{}}, {"a b", 4, []kv{}}, {"a b c", 5, []kv{}}},
+			[]sec{{"default", 1, []kvl{}}, {"profile x", 2, []kvl{}}, {"indented", 3, []kvl{}}, {"a b", 4, []kvl{}}, {"a b c", 5, []kvl{}}},
 		},
 		{
 			"not headers to the sdk",
 			"[a]\n[b]x\n[c#]\nk = v\n",
-			[]sec{{"a", 1, []kv{{"k", "v", 4}}}},
+			[]sec{{"a", 1, []kvl{{"k", "v", 4}}}},
 		},
 		{
 			"the sdk ignores keys of an unnamed section",
 			"[]\nk = v\n[ ]\nk = v\n",
-			[]sec{{"", 1, []kv{}}, {"", 3, []kv{}}},
+			[]sec{{"", 1, []kvl{}}, {"", 3, []kvl{}}},
 		},
 		{
 			"duplicates kept in order",
 			"[a]\nk = 1\n[b]\n[a]\nk = 2\n",
-			[]sec{{"a", 1, []kv{{"k", "1", 2}}}, {"b", 3, []kv{}}, {"a", 4, []kv{{"k", "2", 5}}}},
+			[]sec{{"a", 1, []kvl{{"k", "1", 2}}}, {"b", 3, []kvl{}}, {"a", 4, []kvl{{"k", "2", 5}}}},
 		},
 		{
 			"no final newline",
 			"[a]\nk = v",
-			[]sec{{"a", 1, []kv{{"k", "v", 2}}}},
+			[]sec{{"a", 1, []kvl{{"k", "v", 2}}}},
 		},
 	}
 	for _, tt := range tests {
@@ -132,7 +132,7 @@ func TestSectionMethods(t *testing.T) {
 		{"[s]\naws_access_key_id = ASIA1\naws_secret_access_key = s\n", Static, true, time.Time{}, map[string]string{}},
 		{"[s]\nregion = r\n", Static, false, time.Time{}, map[string]string{}},
 		{"[s]\naws_access_key_id = ASIA1\naws_session_token = t\naws_credential_expiration = 2026-11-23T02:14:00Z\n", Temporary, false, exp, map[string]string{}},
-		{"[s]\naws_access_key_id = AKIA1\naws_security_token = t\nx_security_token_expires = 2026-11-23T03:14:00+01:00\n", Temporary, true, exp, map[string]string{}},
+		{"[s]\naws_access_key_id = AKIA1\naws_security_token = t\nx_security_token_expires = 2026-11-23T03:14:00+01:00\n", Temporary, false, exp, map[string]string{}},
 		{"[s]\naws_access_key_id = ASIA1\naws_session_token = t\nx_security_token_expires = 2026-11-23T02:14:00\nX_CREDSWAP_Role_Arn = arn\nx_credswap_role_arn = arn2\n", Managed, false, exp, map[string]string{"role_arn": "arn2"}},
 		{"[s]\naws_credential_expiration = garbage\nx_security_token_expires = 2026-11-23T02:14:00.000Z\n", Static, false, exp, map[string]string{}},
 	}
@@ -166,7 +166,7 @@ func TestSectionMethods(t *testing.T) {
 }
 
 func TestValidateName(t *testing.T) {
-	for _, ok := range []string{"default", "prod-admin", "a b", "x.y@z", "ünïcode", "profile"} {
+	for _, ok := range []string{"default", "prod-admin", "x.y@z", "ünïcode", "profile"} {
 		if err := ValidateName(ok); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}

@@ -86,18 +86,26 @@ func TestOwnership(t *testing.T) {
 	if err := os.Chown(path, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	// A lock file left by an earlier run as root.
-	if err := os.WriteFile(path+".lock", nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	res, err := Write(path, "static", creds, Options{Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Created by this run: given to the file's owner.
 	for _, p := range []string{path, path + ".lock", res.Backup} {
 		if got := ownerOf(t, p); got != nobody {
 			t.Errorf("%s owned by %v, want %v", p, got, nobody)
 		}
+	}
+	// A lock file that exists keeps its owner: root changes the owner of
+	// nothing it did not just create.
+	if err := os.Chown(path+".lock", 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(path, "other", creds, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ownerOf(t, path+".lock"); got != [2]uint32{0, 0} {
+		t.Errorf("existing lock file given to %v", got)
 	}
 	assertNoStrays(t, dir)
 

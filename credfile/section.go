@@ -119,11 +119,10 @@ func (s *Section) hasToken() bool {
 }
 
 // LongTerm reports whether the section holds long-term keys: an access key
-// without a session token, or an access key starting with AKIA (IAM user
-// keys; temporary keys start with ASIA).
+// and no session token. A section with a session token is temporary,
+// whatever its key's prefix (GetSessionToken may return AKIA keys).
 func (s *Section) LongTerm() bool {
-	ak := s.Get(KeyAccessKeyID)
-	return ak != "" && (!s.hasToken() || strings.HasPrefix(ak, "AKIA"))
+	return s.Get(KeyAccessKeyID) != "" && !s.hasToken()
 }
 
 // Expiration returns the expiry of the section's credentials, from

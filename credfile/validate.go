@@ -13,14 +13,25 @@ func ValidateName(name string) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	if strings.HasPrefix(name, "profile ") {
+	switch {
+	case strings.HasPrefix(name, "profile "):
 		return &NameError{name, `the "profile " prefix belongs in the config file; the aws sdks ignore such a section in the credentials file`}
+	case hasSpace(name):
+		return &NameError{name, "contains white space; the aws sdk for javascript reads \"[a b]\" as a section of type a and ignores it"}
+	case name == "__proto__":
+		return &NameError{name, "the aws sdk for javascript refuses the whole file with such a section"}
 	}
 	return nil
 }
 
-// checkName holds the rules that also apply to a section to remove: a stray
-// "[profile x]" in the credentials file may be removed.
+// ValidateLookupName checks a name that is looked up, read or removed
+// rather than written: ValidateName's rules but those that only keep a new
+// section readable by every AWS tool (a stray "[profile x]" or "[a b]" in
+// the credentials file may be removed, and "my prof" may name a profile of
+// the config file). The error is a *NameError.
+func ValidateLookupName(name string) error { return checkName(name) }
+
+// checkName holds the rules that also apply to a section to remove.
 func checkName(name string) error {
 	bad := func(reason string) error { return &NameError{Name: name, Reason: reason} }
 	switch {
@@ -34,7 +45,7 @@ func checkName(name string) error {
 		return bad(`contains "[" or "]"`)
 	case strings.ContainsAny(name, "#;"):
 		return bad(`contains "#" or ";", which start a comment`)
-	case strings.TrimFunc(name, unicode.IsSpace) != name:
+	case strings.TrimFunc(name, func(r rune) bool { return unicode.IsSpace(r) || isPySpace(r) || isJSSpace(r) }) != name:
 		return bad("starts or ends with a space")
 	case strings.ContainsFunc(name, unicode.IsControl):
 		return bad("contains a control character")
