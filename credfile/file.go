@@ -170,7 +170,7 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 // Force, and replaces the file.
 func commit(tx *Tx, data string, fi os.FileInfo, real string, opts Options) (*Result, error) {
 	res := &Result{Path: real}
-	content, err := tx.build()
+	content, unread, err := tx.build()
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +209,11 @@ func commit(tx *Tx, data string, fi os.FileInfo, real string, opts Options) (*Re
 	}
 	if fi != nil && looserThan0600(fi.Mode()) {
 		opts.warn("tightened the permissions of %s from %#o to 0600", real, fi.Mode().Perm())
+	}
+	for r := range nReaders {
+		if why, ok := unread[r]; ok {
+			opts.warn("%s cannot read %s (%s); the lines credswap changed read as intended for the other aws tools", r, real, why)
+		}
 	}
 	if dup := tx.file.Duplicates(); len(dup) > 0 {
 		var names []string

@@ -174,7 +174,7 @@ func checkWholeFile(t *testing.T, before, after []byte, profile string, values m
 	if idx := nf.find(profile); len(idx) == 1 {
 		tg.newAt = nf.heads[idx[0]].start
 	}
-	if err := checkBlock(of.data, nf.data, []target{tg}, 1); err != nil {
+	if _, err := checkBlock(of.data, nf.data, []target{tg}, 1); err != nil {
 		t.Errorf("the models read the whole file otherwise: %v\nbefore %q\nafter  %q", err, before, after)
 	}
 }

@@ -32,7 +32,9 @@ type target struct {
 }
 
 // build returns the new content and verifies every block that changed.
-func (tx *Tx) build() (string, error) {
+// unread holds, for each reader that could not read a changed block of
+// the old content (so that only the others judged it), its reason.
+func (tx *Tx) build() (content string, unread map[reader]string, err error) {
 	f := tx.file
 	starts := []int{-1}
 	for i := range f.heads {
@@ -91,26 +93,38 @@ func (tx *Tx) build() (string, error) {
 		}
 		newBlock := out.String()[newStart:]
 		if last < len(f.heads) && out.Len() > 0 && !strings.HasSuffix(out.String(), "\n") {
-			return "", &VerifyError{Reason: fmt.Sprintf("the line before line %d would lose its line ending", f.line(last))}
+			return "", nil, &VerifyError{Reason: fmt.Sprintf("the line before line %d would lose its line ending", f.line(last))}
 		}
-		if err := checkBlock(f.data[blockStart:blockEnd], newBlock, targets, lineAt(f.data, blockStart)); err != nil {
-			return "", err
+		skipped, err := checkBlock(f.data[blockStart:blockEnd], newBlock, targets, lineAt(f.data, blockStart))
+		if err != nil {
+			return "", nil, err
+		}
+		for r, why := range skipped {
+			if unread == nil {
+				unread = make(map[reader]string)
+			}
+			unread[r] = why
 		}
 	}
-	return out.String(), nil
+	return out.String(), unread, nil
 }
 
 // checkBlock judges one block that changed with each reader's model. line
-// is the block's first line in the file, for messages.
-func checkBlock(old, new string, targets []target, line int) error {
+// is the block's first line in the file, for messages. skipped tells the
+// readers that could not read the old block, and why: they do not judge.
+func checkBlock(old, new string, targets []target, line int) (skipped map[reader]string, err error) {
 	for r := range nReaders {
 		before, err := readAs(r, old)
 		if err != nil {
+			if skipped == nil {
+				skipped = make(map[reader]string)
+			}
+			skipped[r] = renumber(err, line)
 			continue // r could not read the file before the edit either
 		}
 		after, err := readAs(r, new)
 		if err != nil {
-			return &VerifyError{Reason: fmt.Sprintf("%s could no longer read the file: %v", r, renumber(err, line))}
+			return nil, &VerifyError{Reason: fmt.Sprintf("%s could no longer read the file: %v", r, renumber(err, line))}
 		}
 		isOld := func(s sect) bool { return slices.ContainsFunc(targets, func(t target) bool { return t.oldAt == s.at }) }
 		isNew := func(s sect) bool { return slices.ContainsFunc(targets, func(t target) bool { return t.newAt == s.at }) }
@@ -123,18 +137,18 @@ func checkBlock(old, new string, targets []target, line int) error {
 			} else {
 				name = newOther[i].name
 			}
-			return &VerifyError{Reason: fmt.Sprintf("%s would read section %q differently (the lines around line %d are read differently by the aws tools; fix them by hand)", r, name, line)}
+			return nil, &VerifyError{Reason: fmt.Sprintf("%s would read section %q differently (the lines around line %d are read differently by the aws tools; fix them by hand)", r, name, line)}
 		}
 		for _, t := range targets {
 			if t.values == nil {
 				continue
 			}
 			if err := checkTarget(r, t, before, after); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return skipped, nil
 }
 
 // checkTarget checks that reader r reads section t after the edit with
