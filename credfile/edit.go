@@ -141,6 +141,9 @@ func (tx *Tx) Set(profile string, values map[string]string) error {
 	if err != nil {
 		return err
 	}
+	if err := tx.checkDefaults(profile, values); err != nil {
+		return err
+	}
 	values = maps.Clone(values)
 	switch {
 	case added != nil:
@@ -167,6 +170,28 @@ func (tx *Tx) Set(profile string, values map[string]string) error {
 		c := &chunk{name: profile, op: opNew, values: values}
 		c.data = setBody(parseBody(newHeader(profile, tx.file.eol), profile), profile, values, tx.file.eol)
 		tx.added = append(tx.added, c)
+	}
+	return nil
+}
+
+// checkDefaults refuses to write profile when a [DEFAULT] section holds an
+// owned key that values do not replace: botocore gives the keys of
+// [DEFAULT] to every section, so the target would carry it (an old
+// aws_security_token there is read before the new session token).
+func (tx *Tx) checkDefaults(profile string, values map[string]string) error {
+	for i := range tx.file.heads {
+		if name, ok := tx.file.heads[i].nameFor(botocore); !ok || name != "DEFAULT" {
+			continue
+		}
+		secs, err := readAs(botocore, tx.file.chunk(i))
+		if err != nil || len(secs) == 0 {
+			continue
+		}
+		for _, p := range secs[0].keys {
+			if _, written := values[p.key]; IsOwnedKey(p.key) && !written {
+				return &DefaultsError{Profile: profile, Line: tx.file.line(i), Key: p.key}
+			}
+		}
 	}
 	return nil
 }

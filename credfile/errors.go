@@ -61,6 +61,19 @@ func (e *AmbiguousError) Error() string {
 		e.Line, e.Profile, strings.Join(e.NotHeaderFor, " or "))
 }
 
+// DefaultsError reports a [DEFAULT] section holding an owned key that a
+// write would not replace: botocore reads it in every section, the target
+// included.
+type DefaultsError struct {
+	Profile string
+	Line    int
+	Key     string
+}
+
+func (e *DefaultsError) Error() string {
+	return fmt.Sprintf("the [DEFAULT] section on line %d holds %s, which botocore (the aws cli, boto3) reads in every section, so profile %q would not hold only what credswap writes", e.Line, e.Key, e.Profile)
+}
+
 // TextError reports content that credfile refuses to edit or read: not
 // UTF-8 text, or text whose lines the AWS readers split differently.
 type TextError struct {

@@ -174,6 +174,23 @@ func TestRefusals(t *testing.T) {
 			edit:   func(p string) error { _, err := Write(p, "a", creds, Options{}); return err },
 		},
 		{
+			// botocore gives [DEFAULT]'s keys to every section: the old token
+			// would be read before the new one.
+			name:    "an owned key in [DEFAULT]",
+			before:  "[DEFAULT]\naws_security_token = old\n\n[t]\naws_session_token = t\n",
+			edit:    func(p string) error { _, err := Write(p, "t", creds, Options{}); return err },
+			target:  new(*DefaultsError),
+			message: "line 1 holds aws_security_token",
+		},
+		{
+			// Removing [t] would put "[b] junk" (a header to botocore only)
+			// right after [a]: the sdks would read its keys as [a]'s.
+			name:   "remove before a header only botocore reads",
+			before: "[a]\nregion = r\n\n[t]\naws_session_token = t\n[b] junk\naws_access_key_id = ASIAOTHER\n",
+			edit:   func(p string) error { _, err := Remove(p, []string{"t"}, Options{}); return err },
+			target: new(*VerifyError),
+		},
+		{
 			name:    "a key that would make javascript throw",
 			before:  "[a]\n",
 			edit:    func(p string) error { _, err := Write(p, "__proto__", creds, Options{}); return err },

@@ -188,9 +188,10 @@ func clearError(err error) bool {
 		e5 *VerifyError
 		e6 *AmbiguousError
 		e7 *TextError
+		e8 *DefaultsError
 	)
 	return errors.As(err, &e1) || errors.As(err, &e2) || errors.As(err, &e3) || errors.As(err, &e4) ||
-		errors.As(err, &e5) || errors.As(err, &e6) || errors.As(err, &e7)
+		errors.As(err, &e5) || errors.As(err, &e6) || errors.As(err, &e7) || errors.As(err, &e8)
 }
 
 func assertUnchanged(t *testing.T, path string, before []byte, mtime time.Time, mode os.FileMode) {

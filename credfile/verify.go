@@ -36,9 +36,11 @@ type target struct {
 // the old content (so that only the others judged it), its reason.
 func (tx *Tx) build() (content string, unread map[reader]string, err error) {
 	f := tx.file
+	// A removed header no longer bounds anything: its block joins the one
+	// before it, whose last section may read on into what is left.
 	starts := []int{-1}
 	for i := range f.heads {
-		if f.heads[i].hard {
+		if c := tx.mod[i]; f.heads[i].hard && (c == nil || c.op != opRemove) {
 			starts = append(starts, i)
 		}
 	}
