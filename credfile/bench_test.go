@@ -35,7 +35,7 @@ func benchValues(i int) map[string]string {
 	}
 }
 
-var benchSizes = []int{1, 1000, 10000}
+var benchSizes = []int{1, 100, 1000, 10000}
 
 // BenchmarkUpdate measures one Write (lock, read, parse, Set, verify,
 // atomic replace) of the middle section of a file of n sections.

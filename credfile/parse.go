@@ -113,6 +113,10 @@ func findHeads(data string) []head {
 		}
 		pos = end
 		line := strings.TrimSuffix(strings.TrimSuffix(data[start:end], "\n"), "\r")
+		if name, ok := plainHeader(line); ok {
+			heads = append(heads, head{start: start, end: end, names: [nReaders]string{name, name, name}, is: [nReaders]bool{true, true, true}, hard: true})
+			continue
+		}
 		h := head{start: start, end: end, hard: pyIndent(line) == 0}
 		any := false
 		for r := range nReaders {
@@ -129,6 +133,23 @@ func findHeads(data string) []head {
 		}
 	}
 	return heads
+}
+
+// plainHeader recognises the header line almost every file is made of,
+// "[name]" with a name of printable ASCII and none of the characters the
+// readers treat specially, which all three read alike as name and which no
+// reader can take for a continuation. Other lines go through headerName.
+func plainHeader(line string) (string, bool) {
+	if len(line) < 3 || line[0] != '[' || line[len(line)-1] != ']' {
+		return "", false
+	}
+	inner := line[1 : len(line)-1]
+	for i := 0; i < len(inner); i++ {
+		if c := inner[i]; c <= ' ' || c >= 0x7f || c == '[' || c == ']' || c == '#' || c == ';' {
+			return "", false
+		}
+	}
+	return inner, inner != "__proto__"
 }
 
 // chunk returns the bytes of chunk i (-1: what comes before the first head).

@@ -195,3 +195,25 @@ func TestIsOwnedKey(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPlainHeader: the shortcut for "[name]" lines gives what each reader's
+// own rules give, and makes a hard head.
+func FuzzPlainHeader(f *testing.F) {
+	for _, l := range []string{"[a]", "[profile x]", "[__proto__]", "[a#]", "[ a]", "[]", "[DEFAULT]", "[a.b@c]", "[\"x\"]"} {
+		f.Add(l)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		name, ok := plainHeader(line)
+		if !ok {
+			return
+		}
+		for r := range nReaders {
+			if got, is := headerName(r, line); !is || got != name {
+				t.Errorf("%s reads %q as %q, %v; the shortcut as %q", r, line, got, is, name)
+			}
+		}
+		if pyIndent(line) != 0 {
+			t.Errorf("%q is indented", line)
+		}
+	})
+}

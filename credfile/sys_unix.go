@@ -100,12 +100,12 @@ func linkAllowed(link string, fi os.FileInfo, real string) error {
 	return nil
 }
 
-// replace atomically replaces path with content: a temporary file created
+// replace atomically replaces path with content, written piece by piece: a temporary file created
 // 0600 with O_EXCL in the same directory (github.com/google/renameio/v2)
 // and given to own, fsynced; check runs last, then the rename and an fsync
 // of the directory. Until the rename path is untouched, and on failure the
 // temporary file is removed (or the error says where it is).
-func replace(path, content string, own *owner, check func() error) (err error) {
+func replace(path string, content []string, own *owner, check func() error) (err error) {
 	t, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)), renameio.WithStaticPermissions(0o600))
 	if err != nil {
 		return &WriteError{Path: path, Err: err}
@@ -120,8 +120,10 @@ func replace(path, content string, own *owner, check func() error) (err error) {
 			return &WriteError{Path: path, Err: fmt.Errorf("cannot give the new file the owner %d:%d: %w", own.uid, own.gid, err)}
 		}
 	}
-	if _, err := io.WriteString(t, content); err != nil {
-		return &WriteError{Path: path, Err: err}
+	for _, p := range content {
+		if _, err := io.WriteString(t, p); err != nil {
+			return &WriteError{Path: path, Err: err}
+		}
 	}
 	if err := check(); err != nil {
 		return err

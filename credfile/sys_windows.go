@@ -32,13 +32,13 @@ func linkAllowed(string, os.FileInfo, string) error { return nil }
 // the file open without sharing deletion (antivirus, an editor, an SDK).
 const renameRetry = 2 * time.Second
 
-// replace atomically replaces path with content: a temporary file created
+// replace atomically replaces path with content, written piece by piece: a temporary file created
 // with O_EXCL in the same directory (named like renameio's on Unix), synced
 // and closed; check runs last, then MoveFileEx replaces path, retried for a
 // bounded time while another process holds path open. credfile holds no
 // handle on path itself at that point (Windows refuses to replace an open
 // file). On failure the temporary file is removed.
-func replace(path, content string, own *owner, check func() error) (err error) {
+func replace(path string, content []string, own *owner, check func() error) (err error) {
 	var f *os.File
 	for range 10000 {
 		name := filepath.Join(filepath.Dir(path), tempPrefix(path)+strconv.FormatInt(rand.Int64(), 10))
@@ -60,8 +60,10 @@ func replace(path, content string, own *owner, check func() error) (err error) {
 			err = fmt.Errorf("%w (and the temporary copy %s could not be removed: %v)", err, name, rerr)
 		}
 	}()
-	if _, err := io.WriteString(f, content); err != nil {
-		return &WriteError{Path: path, Err: err}
+	for _, p := range content {
+		if _, err := io.WriteString(f, p); err != nil {
+			return &WriteError{Path: path, Err: err}
+		}
 	}
 	if err := f.Sync(); err != nil {
 		return &WriteError{Path: path, Err: err}

@@ -31,10 +31,12 @@ type target struct {
 	values map[string]string // the owned keys it must hold; nil when removed
 }
 
-// build returns the new content and verifies every block that changed.
-// unread holds, for each reader that could not read a changed block of
-// the old content (so that only the others judged it), its reason.
-func (tx *Tx) build() (content string, unread map[reader]string, err error) {
+// build returns the new content, as pieces to write one after the other
+// (the unchanged runs of the file are not copied), and verifies every
+// block that changed. unread holds, for each reader that could not read a
+// changed block of the old content (so that only the others judged it),
+// its reason. changed is false when the content would stay as it is.
+func (tx *Tx) build() (pieces []string, changed bool, unread map[reader]string, err error) {
 	f := tx.file
 	// A removed header no longer bounds anything: its block joins the one
 	// before it, whose last section may read on into what is left.
@@ -44,28 +46,39 @@ func (tx *Tx) build() (content string, unread map[reader]string, err error) {
 			starts = append(starts, i)
 		}
 	}
-	var out strings.Builder
-	out.Grow(len(f.data) + 1024*(len(tx.added)+len(tx.mod)))
+	run := 0 // start of the run of original bytes not yet in pieces
 	for k, first := range starts {
 		last := len(f.heads) // one past the block's last chunk
 		if k+1 < len(starts) {
 			last = starts[k+1]
 		}
-		blockStart, newStart := 0, out.Len()
+		blockStart, blockEnd := 0, len(f.data)
 		if first >= 0 {
 			blockStart = f.heads[first].start
 		}
-		var targets []target
-		dirty := false
+		if last < len(f.heads) {
+			blockEnd = f.heads[last].start
+		}
+		dirty := last == len(f.heads) && len(tx.added) > 0
+		for i := first; i < last && !dirty; i++ {
+			c := tx.mod[i]
+			dirty = c != nil && c.data != f.chunk(i)
+		}
+		if !dirty {
+			continue
+		}
+		var (
+			b       strings.Builder
+			targets []target
+		)
 		for i := first; i < last; i++ {
 			orig := f.chunk(i)
 			c := tx.mod[i]
 			if c == nil || c.data == orig {
-				out.WriteString(orig)
+				b.WriteString(orig)
 				continue
 			}
-			dirty = true
-			t := target{name: c.name, oldAt: -1, newAt: out.Len() - newStart}
+			t := target{name: c.name, oldAt: -1, newAt: b.Len()}
 			if i >= 0 {
 				t.oldAt = f.heads[i].start - blockStart
 			}
@@ -77,29 +90,21 @@ func (tx *Tx) build() (content string, unread map[reader]string, err error) {
 				t.newAt = -1
 				targets = append(targets, t)
 			}
-			out.WriteString(c.data)
+			b.WriteString(c.data)
 		}
 		if last == len(f.heads) {
 			for _, c := range tx.added {
-				dirty = true
-				targets = append(targets, target{name: c.name, oldAt: -1, newAt: out.Len() - newStart, values: c.values})
-				out.WriteString(c.data)
+				targets = append(targets, target{name: c.name, oldAt: -1, newAt: b.Len(), values: c.values})
+				b.WriteString(c.data)
 			}
 		}
-		if !dirty {
-			continue
-		}
-		blockEnd := len(f.data)
-		if last < len(f.heads) {
-			blockEnd = f.heads[last].start
-		}
-		newBlock := out.String()[newStart:]
-		if last < len(f.heads) && out.Len() > 0 && !strings.HasSuffix(out.String(), "\n") {
-			return "", nil, &VerifyError{Reason: fmt.Sprintf("the line before line %d would lose its line ending", f.line(last))}
+		newBlock := b.String()
+		if last < len(f.heads) && newBlock != "" && !strings.HasSuffix(newBlock, "\n") {
+			return nil, false, nil, &VerifyError{Reason: fmt.Sprintf("the line before line %d would lose its line ending", f.line(last))}
 		}
 		skipped, err := checkBlock(f.data[blockStart:blockEnd], newBlock, targets, lineAt(f.data, blockStart))
 		if err != nil {
-			return "", nil, err
+			return nil, false, nil, err
 		}
 		for r, why := range skipped {
 			if unread == nil {
@@ -107,8 +112,11 @@ func (tx *Tx) build() (content string, unread map[reader]string, err error) {
 			}
 			unread[r] = why
 		}
+		pieces = append(pieces, f.data[run:blockStart], newBlock)
+		run, changed = blockEnd, true
 	}
-	return out.String(), unread, nil
+	pieces = append(pieces, f.data[run:])
+	return pieces, changed, unread, nil
 }
 
 // checkBlock judges one block that changed with each reader's model. line
