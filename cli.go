@@ -245,6 +245,10 @@ func hints(err error) []string {
 	var lock *credfile.LockTimeoutError
 	var nr *credfile.NotRegularError
 	var ve *credfile.VerifyError
+	var amb *credfile.AmbiguousError
+	var te *credfile.TextError
+	var de *credfile.DefaultsError
+	var se *credfile.SymlinkError
 	switch {
 	case errors.As(err, &lt):
 		add(fmt.Sprintf("[%s] holds long-term keys; pass --force to overwrite it (a backup copy of the whole file is written first), or choose another profile with -p", lt.Profile))
@@ -255,7 +259,15 @@ func hints(err error) []string {
 	case errors.As(err, &nr):
 		add("point --credentials-file or AWS_SHARED_CREDENTIALS_FILE at a regular file")
 	case errors.As(err, &ve):
-		add("nothing was written; if another program was editing the file, run the command again")
+		add("nothing was written; if another program was editing the file, run the command again, else make the lines it names plain key = value lines by hand")
+	case errors.As(err, &amb):
+		add(fmt.Sprintf("nothing was written; make line %d a plain [%s] line by hand, so that every aws tool reads it alike", amb.Line, amb.Profile))
+	case errors.As(err, &te):
+		add("nothing was written; save the file as UTF-8 text with LF or CRLF line endings")
+	case errors.As(err, &de):
+		add(fmt.Sprintf("nothing was written; move %s out of [DEFAULT] (line %d) by hand", de.Key, de.Line))
+	case errors.As(err, &se):
+		add("nothing was written; run credswap as the owner of the link (sudo -u), or point --credentials-file at the real file")
 	}
 	return out
 }
