@@ -116,7 +116,7 @@ type WriteError struct {
 }
 
 func (e *WriteError) Error() string {
-	return fmt.Sprintf("cannot write %s: %v; the file is unchanged", e.Path, e.Err)
+	return fmt.Sprintf("cannot write %s: %s; the file is unchanged", e.Path, strings.TrimSuffix(e.Err.Error(), "."))
 }
 
 func (e *WriteError) Unwrap() error { return e.Err }

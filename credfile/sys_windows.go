@@ -81,8 +81,11 @@ func replace(path string, content []string, own *owner, check func() error) (err
 			renamed = true
 			return nil
 		}
-		if !transient(err) || time.Now().Add(delay).After(deadline) {
+		if !transient(err) {
 			return &WriteError{Path: path, Err: err}
+		}
+		if time.Now().Add(delay).After(deadline) {
+			return &WriteError{Path: path, Err: fmt.Errorf("another program kept it open for %v (%w)", renameRetry, err)}
 		}
 		time.Sleep(delay)
 	}
