@@ -65,13 +65,16 @@ func (h *harness) itemFile() (*Item, error) {
 		it.Tables = append(it.Tables, pt)
 	}
 
-	for _, want := range []int{1, 1000, 10000} {
+	// The credfile issue's bound: an update stays within 2× a bare write of
+	// the same bytes at every size (one plain path, judged by the three
+	// readers' models, traded a little speed on huge files for simplicity).
+	for _, want := range []int{1, 100, 1000, 10000} {
 		i := slices.IndexFunc(res, func(r sizeResult) bool { return r.Sections == want })
 		if i < 0 {
 			continue
 		}
 		r := res[i]
-		it.Goals = append(it.Goals, newGoal(fmt.Sprintf("update < 1.5× bare write at %d sections", want), r.Ratio, "<", 1.5, ratio(r.Ratio)))
+		it.Goals = append(it.Goals, newGoal(fmt.Sprintf("update < 2× bare write at %d sections", want), r.Ratio, "<", 2, ratio(r.Ratio)))
 	}
 	// Growth: the exponent k of time ∝ size^k between the two largest
 	// files (1 when time grows like the file).

@@ -106,7 +106,7 @@ func bareWrite(dir, path string, data []byte) error {
 
 // BenchmarkRatio alternates one Update and one bare write of the same file
 // in the same loop, so that both see the same load on a shared machine, and
-// reports their times and the ratio (which must stay under 1.5).
+// reports their times and the ratio (which must stay under 2).
 func BenchmarkRatio(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("sections=%d", n), func(b *testing.B) {
