@@ -390,12 +390,12 @@ func rewriteHeader(raw string, name string) string {
 func removeBody(b *body) string {
 	last := 0
 	for i := range b.lines {
-		if l := b.text(i); strings.TrimSpace(l) != "" && !isComment(l) {
+		if l := b.text(i); strings.TrimSpace(l) != "" && !isGoComment(l) {
 			last = i
 		}
 	}
 	for i := last + 1; i < len(b.lines); i++ {
-		if isComment(b.text(i)) {
+		if isGoComment(b.text(i)) {
 			return b.data[b.lines[i].start:]
 		}
 	}

@@ -264,11 +264,9 @@ func (f *File) Duplicates() map[string][]int {
 // the AWS SDKs cannot read past (the next write removes it).
 func (f *File) HasBOM() bool { return f.bom }
 
-// A line is one line of a section's bytes.
-type line struct {
-	start, end int  // byte range, line ending included
-	nl         bool // the line ends with "\n"
-}
+// A line is one line of a section's bytes: its byte range, line ending
+// included.
+type line struct{ start, end int }
 
 // body is one chunk parsed for editing: its lines, the keys the Go SDK
 // reads in it, and which key each line belongs to. The editor follows the
@@ -298,12 +296,8 @@ type item struct {
 func parseBody(data string, name string) *body {
 	b := &body{data: data, orphan: -1}
 	for at, l := range eachLine(data) {
-		end := at + len(l)
-		nl := end < len(data)
-		if nl {
-			end++
-		}
-		b.lines = append(b.lines, line{at, end, nl})
+		end := min(at+len(l)+1, len(data)) // with its "\n"
+		b.lines = append(b.lines, line{at, end})
 	}
 	b.owner = make([]int, len(b.lines))
 	for i := range b.owner {
@@ -370,12 +364,6 @@ func (b *body) add(it item) int {
 func (b *body) attach(it, ln int) {
 	b.owner[ln] = it
 	b.items[it].last = ln
-}
-
-// isComment reports a line that every reader takes for a comment.
-func isComment(l string) bool {
-	t := strings.TrimLeft(l, " \t")
-	return len(t) > 0 && (t[0] == '#' || t[0] == ';')
 }
 
 // unquote removes one pair of surrounding double or single quotes, as the
