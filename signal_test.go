@@ -150,48 +150,68 @@ func signalAfter(t *testing.T, cmd *exec.Cmd, sig os.Signal, after time.Duration
 	}
 }
 
-// SIGTERM in the middle of a renewal: exit 130 at once, the file as it was,
-// the lock released, no temp file.
-func TestSIGTERMDuringRefresh(t *testing.T) {
-	p := newProcEnv(t)
-	p.mustRun(t, "assume", "--role-arn", adminRole, "-s", "base", "-p", "a", "-q")
-	p.mustRun(t, "assume", "--role-arn", adminRole, "-s", "base", "-p", "b", "-q")
-	before, _ := os.ReadFile(p.creds)
-	p.srv.Delay(10 * time.Second)
-	cmd, stderr := p.command(t, "refresh", "--force")
-	code, took := signalAfter(t, cmd, syscall.SIGTERM, 700*time.Millisecond)
-	if code != 130 {
-		t.Errorf("exit %d, want 130\n%s", code, stderr)
-	}
-	if took > 3*time.Second {
-		t.Errorf("took %v to stop", took)
-	}
-	if !strings.Contains(stderr.String(), "interrupted") {
-		t.Errorf("stderr:\n%s", stderr)
-	}
-	p.checkIntact(t, before)
-	if after, _ := os.ReadFile(p.creds); !bytes.Equal(after, before) {
-		t.Errorf("nothing renewed before the signal, yet the file changed")
+// SIGTERM, or SIGHUP (the terminal of an interactive run closed), in the
+// middle of a renewal or an assume: exit 130 at once with "interrupted",
+// rather than death by the signal; the file as it was, the lock released,
+// no temp file.
+func TestSignalDuringRenewal(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		for _, args := range [][]string{
+			{"refresh", "--force"},
+			{"assume", "--role-arn", adminRole, "-s", "base", "-p", "c", "-q"},
+		} {
+			t.Run(sig.String()+"/"+args[0], func(t *testing.T) {
+				p := newProcEnv(t)
+				p.mustRun(t, "assume", "--role-arn", adminRole, "-s", "base", "-p", "a", "-q")
+				p.mustRun(t, "assume", "--role-arn", adminRole, "-s", "base", "-p", "b", "-q")
+				before, _ := os.ReadFile(p.creds)
+				p.srv.Delay(10 * time.Second)
+				sent := p.srv.Count("")
+				cmd, stderr := p.command(t, args...)
+				code, took := signalAfter(t, cmd, sig, 700*time.Millisecond)
+				if p.srv.Count("") == sent {
+					t.Fatalf("no request reached STS before the signal: the test proved nothing\n%s", stderr)
+				}
+				if code != 130 {
+					t.Errorf("exit %d, want 130 (-1 is death by the signal)\n%s", code, stderr)
+				}
+				if took > 3*time.Second {
+					t.Errorf("took %v to stop", took)
+				}
+				if !strings.Contains(stderr.String(), "interrupted") {
+					t.Errorf("stderr:\n%s", stderr)
+				}
+				p.checkIntact(t, before)
+				if after, _ := os.ReadFile(p.creds); !bytes.Equal(after, before) {
+					t.Errorf("nothing renewed before the signal, yet the file changed")
+				}
+			})
+		}
 	}
 }
 
-// SIGTERM stops --watch cleanly, with exit 0: that is how systemd stops it.
-func TestSIGTERMStopsWatch(t *testing.T) {
-	p := newProcEnv(t)
-	p.mustRun(t, "assume", "--role-arn", adminRole, "-s", "base", "-p", "a", "-q")
-	before, _ := os.ReadFile(p.creds)
-	cmd, stderr := p.command(t, "refresh", "--watch", "--log-format", "text")
-	code, took := signalAfter(t, cmd, syscall.SIGTERM, 1500*time.Millisecond)
-	if code != 0 {
-		t.Errorf("exit %d, want 0\n%s", code, stderr)
+// SIGTERM stops --watch cleanly, with exit 0: that is how systemd stops it;
+// SIGHUP does the same.
+func TestSignalStopsWatch(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			p := newProcEnv(t)
+			p.mustRun(t, "assume", "--role-arn", adminRole, "-s", "base", "-p", "a", "-q")
+			before, _ := os.ReadFile(p.creds)
+			cmd, stderr := p.command(t, "refresh", "--watch", "--log-format", "text")
+			code, took := signalAfter(t, cmd, sig, 1500*time.Millisecond)
+			if code != 0 {
+				t.Errorf("exit %d, want 0\n%s", code, stderr)
+			}
+			if took > 3*time.Second {
+				t.Errorf("took %v to stop", took)
+			}
+			if !strings.Contains(stderr.String(), "credswap: stopped") || !strings.Contains(stderr.String(), "a: still valid for") {
+				t.Errorf("stderr:\n%s", stderr)
+			}
+			p.checkIntact(t, before)
+		})
 	}
-	if took > 3*time.Second {
-		t.Errorf("took %v to stop", took)
-	}
-	if !strings.Contains(stderr.String(), "credswap: stopped") || !strings.Contains(stderr.String(), "a: still valid for") {
-		t.Errorf("stderr:\n%s", stderr)
-	}
-	p.checkIntact(t, before)
 }
 
 // An STS slower than --timeout fails within about the timeout.
