@@ -59,6 +59,9 @@ func TestPeakMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a 10 MB file")
 	}
+	if raceEnabled {
+		t.Skip("the race detector multiplies memory use")
+	}
 	path := filepath.Join(t.TempDir(), "credentials")
 	data := benchFile(10000)
 	if err := os.WriteFile(path, data, 0o600); err != nil {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package credfile
+
+const raceEnabled = false
