@@ -76,36 +76,15 @@ func (tx *Tx) lookup(name string) (idx int, added *chunk, err error) {
 			found = append(found, i)
 		}
 	}
-	switch len(found) {
-	case 0:
+	if len(found) == 0 {
 		for _, c := range tx.added {
 			if c.name == name && c.op == opNew {
 				return -1, c, nil
 			}
 		}
-		return -1, nil, nil
-	case 1:
-		h := &tx.file.heads[found[0]]
-		var not []reader
-		for r := range nReaders {
-			if !h.is[r] {
-				not = append(not, r)
-			}
-		}
-		if len(not) > 0 {
-			return -1, nil, &AmbiguousError{Profile: name, Line: tx.file.line(found[0]), NotHeaderFor: readerNames(not)}
-		}
-		return found[0], nil, nil
 	}
-	return -1, nil, tx.file.duplicateError(name, found)
-}
-
-func readerNames(rs []reader) []string {
-	s := make([]string, len(rs))
-	for i, r := range rs {
-		s[i] = r.String()
-	}
-	return s
+	idx, err = tx.file.only(found, name)
+	return idx, nil, err
 }
 
 // Set writes values into the section profile, creating it at the end of the

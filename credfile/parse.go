@@ -221,17 +221,37 @@ func (f *File) section(i int, name string) *Section {
 
 // Section returns the section called name: the one whose header any of the
 // AWS readers reads as name (matched exactly; "[ name ]" is name to the Go
-// SDK). It returns nil, nil when there is none, and a
-// *DuplicateSectionError when the name has more than one header.
+// SDK). It returns nil, nil when there is none, a *DuplicateSectionError
+// when the name has more than one header, and an *AmbiguousError when some
+// reader does not read its header as one.
 func (f *File) Section(name string) (*Section, error) {
-	idx := f.find(name)
+	i, err := f.only(f.find(name), name)
+	if err != nil || i < 0 {
+		return nil, err
+	}
+	return f.section(i, name), nil
+}
+
+// only returns the one head of idx, the heads of section name, or -1 when
+// there is none. More than one is a *DuplicateSectionError; one that some
+// reader does not read as a header an *AmbiguousError.
+func (f *File) only(idx []int, name string) (int, error) {
 	switch len(idx) {
 	case 0:
-		return nil, nil
+		return -1, nil
 	case 1:
-		return f.section(idx[0], name), nil
+		var not []string
+		for r := range nReaders {
+			if !f.heads[idx[0]].is[r] {
+				not = append(not, r.String())
+			}
+		}
+		if len(not) > 0 {
+			return -1, &AmbiguousError{Profile: name, Line: f.line(idx[0]), NotHeaderFor: not}
+		}
+		return idx[0], nil
 	}
-	return nil, f.duplicateError(name, idx)
+	return -1, f.duplicateError(name, idx)
 }
 
 // Duplicates returns the section names that botocore reads more than once,
