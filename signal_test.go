@@ -124,9 +124,18 @@ func (p *procEnv) checkIntact(t *testing.T, before []byte) {
 }
 
 func signalAfter(t *testing.T, cmd *exec.Cmd, sig os.Signal, after time.Duration) (exitCode int, took time.Duration) {
+	return signalWhen(t, cmd, sig, nil, after)
+}
+
+// signalWhen starts cmd, waits until ready reports true (polled for at most
+// 10s; nil is ready at once) and then for after, and sends sig.
+func signalWhen(t *testing.T, cmd *exec.Cmd, sig os.Signal, ready func() bool, after time.Duration) (exitCode int, took time.Duration) {
 	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ready != nil && !ready() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(after)
 	sent := time.Now()
@@ -168,7 +177,8 @@ func TestSignalDuringRenewal(t *testing.T) {
 				p.srv.Delay(10 * time.Second)
 				sent := p.srv.Count("")
 				cmd, stderr := p.command(t, args...)
-				code, took := signalAfter(t, cmd, sig, 700*time.Millisecond)
+				// Signal once the request is at STS (which holds it 10s).
+				code, took := signalWhen(t, cmd, sig, func() bool { return p.srv.Count("") > sent }, 100*time.Millisecond)
 				if p.srv.Count("") == sent {
 					t.Fatalf("no request reached STS before the signal: the test proved nothing\n%s", stderr)
 				}
