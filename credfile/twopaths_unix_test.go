@@ -21,7 +21,7 @@ import (
 
 const (
 	twoPathsEnv    = "CREDFILE_TWOPATHS_WRITER" // "id path startfile" for TestTwoPathsHelperProcess
-	twoPathsProcs  = 24
+	twoPathsProcs  = 72
 	twoPathsWrites = 3
 )
 
@@ -117,7 +117,7 @@ func TestTwoPathsHelperProcess(t *testing.T) {
 // files.
 func TestTwoPathsConcurrentWriters(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts 24 processes")
+		t.Skip("starts 72 processes")
 	}
 	home := t.TempDir()
 	realDir := filepath.Join(home, "dotfiles", "aws")
