@@ -261,13 +261,13 @@ func hints(err error) []string {
 	case errors.As(err, &ve):
 		add("nothing was written; if another program was editing the file, run the command again, else make the lines it names plain key = value lines by hand")
 	case errors.As(err, &amb):
-		add(fmt.Sprintf("nothing was written; make line %d a plain [%s] line by hand, so that every aws tool reads it alike", amb.Line, amb.Profile))
+		add(fmt.Sprintf("make line %d a plain [%s] line by hand, so that every aws tool reads it alike", amb.Line, amb.Profile))
 	case errors.As(err, &te):
-		add("nothing was written; save the file as UTF-8 text with LF or CRLF line endings")
+		add("save the file as UTF-8 text with LF or CRLF line endings")
 	case errors.As(err, &de):
 		add(fmt.Sprintf("nothing was written; move %s out of [DEFAULT] (line %d) by hand", de.Key, de.Line))
 	case errors.As(err, &se):
-		add("nothing was written; run credswap as the owner of the link (sudo -u), or point --credentials-file at the real file")
+		add("run credswap as the owner of the link (sudo -u), or point --credentials-file at the real file")
 	}
 	return out
 }

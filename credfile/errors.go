@@ -83,7 +83,7 @@ type TextError struct {
 }
 
 func (e *TextError) Error() string {
-	return fmt.Sprintf("%s %s (line %d); refusing to use it", cmp.Or(e.Path, "the file"), e.Reason, e.Line)
+	return fmt.Sprintf("cannot use %s: line %d: %s", cmp.Or(e.Path, "the file"), e.Line, e.Reason)
 }
 
 // withPath fills in the path of a *TextError.

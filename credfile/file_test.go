@@ -145,7 +145,7 @@ func TestRefusals(t *testing.T) {
 			before:  "\xff\xfe[\x00a\x00]\x00\n\x00",
 			edit:    func(p string) error { _, err := Write(p, "a", creds, Options{}); return err },
 			target:  new(*TextError),
-			message: "is UTF-16 text",
+			message: "line 1: UTF-16 text",
 		},
 		{
 			name:    "a NUL byte",

@@ -67,10 +67,10 @@ func parse(data string) (*File, error) {
 // checkText refuses content that credfile cannot edit safely.
 func checkText(data string) error {
 	if strings.HasPrefix(data, "\xff\xfe") || strings.HasPrefix(data, "\xfe\xff") {
-		return &TextError{Line: 1, Reason: "is UTF-16 text; the aws tools read only UTF-8"}
+		return &TextError{Line: 1, Reason: "UTF-16 text; the aws tools read only UTF-8"}
 	}
 	if i := strings.IndexByte(data, 0); i >= 0 {
-		return &TextError{Line: lineAt(data, i), Reason: "holds a NUL byte: it is not a text file (UTF-16?)"}
+		return &TextError{Line: lineAt(data, i), Reason: "a NUL byte: not a text file (UTF-16?)"}
 	}
 	if !utf8.ValidString(data) {
 		i := 0
@@ -81,7 +81,7 @@ func checkText(data string) error {
 			}
 			i += n
 		}
-		return &TextError{Line: lineAt(data, i), Reason: "is not valid UTF-8, which botocore (the aws cli, boto3) cannot read"}
+		return &TextError{Line: lineAt(data, i), Reason: "not valid UTF-8, which botocore (the aws cli, boto3) cannot read"}
 	}
 	for at := 0; ; at++ {
 		i := strings.IndexByte(data[at:], '\r')
@@ -90,7 +90,7 @@ func checkText(data string) error {
 		}
 		at += i
 		if at+1 < len(data) && data[at+1] != '\n' {
-			return &TextError{Line: lineAt(data, at), Reason: "has a carriage return inside it, which botocore reads as a line break and the aws sdks do not"}
+			return &TextError{Line: lineAt(data, at), Reason: "a carriage return inside the line, which botocore reads as a line break and the aws sdks do not"}
 		}
 	}
 }
