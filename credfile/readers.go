@@ -236,6 +236,24 @@ func (s *sect) get(key string) (string, bool) {
 	return "", false
 }
 
+// readError is why a reader refuses the whole file: what it found on the
+// line at offset at of the bytes it read.
+type readError struct {
+	at   int
+	what string
+}
+
+func (e *readError) Error() string { return e.what }
+
+// describe says where a reader's error is, in a block of the file that
+// starts on line first.
+func describe(err error, block string, first int) string {
+	if re, ok := err.(*readError); ok {
+		return fmt.Sprintf("line %d: %s", first+lineAt(block, re.at)-1, re.what)
+	}
+	return err.Error()
+}
+
 // readAs returns the sections reader r reads in data, or the error that
 // makes r refuse the whole file. data starts at the start of a line that
 // no reader reads as part of what came before: the start of the file or a
@@ -318,7 +336,7 @@ func readBotocore(data string) ([]sect, error) {
 				}
 				cur = defaults
 			case seen[name]:
-				return nil, fmt.Errorf("section %q appears twice (line %d)", name, lineAt(data, at))
+				return nil, &readError{at, fmt.Sprintf("section %q appears twice", name)}
 			default:
 				seen[name] = true
 				secs = append(secs, sect{name: name, at: at})
@@ -328,11 +346,11 @@ func readBotocore(data string) ([]sect, error) {
 			continue
 		}
 		if cur < 0 {
-			return nil, fmt.Errorf("line %d is outside any section", lineAt(data, at))
+			return nil, &readError{at, "a key outside any section"}
 		}
 		i := strings.IndexAny(v, "=:")
 		if i <= 0 {
-			err = cmp.Or(err, fmt.Errorf("line %d is neither a section header, a key nor a comment", lineAt(data, at)))
+			err = cmp.Or[error](err, &readError{at, "neither a section header, a key nor a comment"})
 			if i < 0 {
 				continue
 			}
@@ -340,7 +358,7 @@ func readBotocore(data string) ([]sect, error) {
 		opt = strings.ToLower(strings.TrimRightFunc(v[:i], isPySpace))
 		pair := secs[cur].name + "\x00" + opt
 		if seen[pair] {
-			return nil, fmt.Errorf("key %q appears twice in section %q (line %d)", opt, secs[cur].name, lineAt(data, at))
+			return nil, &readError{at, fmt.Sprintf("key %q appears twice in section %q", opt, secs[cur].name)}
 		}
 		seen[pair] = true
 		secs[cur].set(opt, "")
@@ -531,7 +549,7 @@ func readJS(data string) ([]sect, error) {
 		line = strings.TrimSuffix(line, "\r")
 		if name, ok, fatal := jsHeader(line); ok {
 			if fatal {
-				return nil, fmt.Errorf("the section name on line %d makes it throw", lineAt(data, at))
+				return nil, &readError{at, "a section name that makes it throw"}
 			}
 			sub = ""
 			secs = append(secs, sect{name: name, at: at})

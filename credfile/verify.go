@@ -129,12 +129,12 @@ func checkBlock(old, new string, targets []target, line int) (skipped map[reader
 			if skipped == nil {
 				skipped = make(map[reader]string)
 			}
-			skipped[r] = renumber(err, line)
+			skipped[r] = describe(err, old, line)
 			continue // r could not read the file before the edit either
 		}
 		after, err := readAs(r, new)
 		if err != nil {
-			return nil, &VerifyError{Reason: fmt.Sprintf("%s could no longer read the file: %v", r, renumber(err, line))}
+			return nil, &VerifyError{Reason: fmt.Sprintf("%s could no longer read the file: %v", r, describe(err, new, line))}
 		}
 		isOld := func(s sect) bool { return slices.ContainsFunc(targets, func(t target) bool { return t.oldAt == s.at }) }
 		isNew := func(s sect) bool { return slices.ContainsFunc(targets, func(t target) bool { return t.newAt == s.at }) }
@@ -213,19 +213,6 @@ func firstDifference(a, b []sect) int {
 		}
 	}
 	return -1
-}
-
-// renumber makes the line numbers of a reader's error, counted from the
-// start of a block, lines of the file. Readers' errors say "line N".
-func renumber(err error, first int) string {
-	msg := err.Error()
-	var n int
-	if i := strings.Index(msg, "line "); i >= 0 {
-		if _, e := fmt.Sscanf(msg[i:], "line %d", &n); e == nil {
-			return msg[:i] + fmt.Sprintf("line %d", n+first-1) + msg[i+len(fmt.Sprintf("line %d", n)):]
-		}
-	}
-	return msg
 }
 
 // ownedBy reports whether key, as reader r names it, is owned by credfile:
