@@ -1,7 +1,6 @@
 package sts_test
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -91,10 +90,10 @@ func TestAssumeRoleEveryParameter(t *testing.T) {
 }
 
 // TestAssumeRoleDefaults checks the defaults: a session name of
-// credswap-<user>-<unix seconds> and one hour.
+// credswap-<unix seconds> (the CLI builds a better one) and one hour.
 func TestAssumeRoleDefaults(t *testing.T) {
 	isolate(t)
-	t.Setenv("USER", "sue")
+	t.Setenv("USER", "sue") // not the package's to look up any more
 	srv := newFake(t)
 	now := time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
 	c := client(t, srv, sts.Config{Now: func() time.Time { return now }})
@@ -104,8 +103,8 @@ func TestAssumeRoleDefaults(t *testing.T) {
 	}
 	r := lastRequest(t, srv, "AssumeRole")
 	name := r.Params.Get("RoleSessionName")
-	if !regexp.MustCompile(`^credswap-[\w+=,.@-]+-1795395600$|^credswap-1795395600$`).MatchString(name) {
-		t.Errorf("default session name %q", name)
+	if name != "credswap-1795395600" {
+		t.Errorf("default session name %q, want credswap-1795395600", name)
 	}
 	if got := r.Params.Get("DurationSeconds"); got != "3600" {
 		t.Errorf("DurationSeconds = %s, want 3600", got)
@@ -120,8 +119,8 @@ func TestAssumeRoleDefaults(t *testing.T) {
 	}
 }
 
-// TestValidation checks every validation error: a *UsageError and not a
-// single request.
+// TestValidation checks every validation error: an *InputError naming the
+// input at fault, and not a single request.
 func TestValidation(t *testing.T) {
 	isolate(t)
 	srv := newFake(t)
@@ -150,84 +149,104 @@ func TestValidation(t *testing.T) {
 		name   string
 		client *sts.Client
 		in     sts.AssumeRoleInput
+		field  sts.Field
 		want   string // in the message
 	}{
-		{"no role", c, with(func(in *sts.AssumeRoleInput) { in.RoleARN = "" }), "no role"},
-		{"role name only", c, with(func(in *sts.AssumeRoleInput) { in.RoleARN = "Admin" }), "invalid role ARN"},
-		{"user ARN as role", c, with(func(in *sts.AssumeRoleInput) { in.RoleARN = sueARN }), "invalid role ARN"},
-		{"short account", c, with(func(in *sts.AssumeRoleInput) { in.RoleARN = "arn:aws:iam::1111:role/Admin" }), "invalid role ARN"},
-		{"sts service", c, with(func(in *sts.AssumeRoleInput) { in.RoleARN = "arn:aws:sts::111122223333:role/Admin" }), "invalid role ARN"},
-		{"session name 1 char", c, with(func(in *sts.AssumeRoleInput) { in.SessionName = "a" }), "invalid session name"},
-		{"session name 65 chars", c, with(func(in *sts.AssumeRoleInput) { in.SessionName = strings.Repeat("a", 65) }), "invalid session name"},
-		{"session name space", c, with(func(in *sts.AssumeRoleInput) { in.SessionName = "sue smith" }), "invalid session name"},
-		{"session name slash", c, with(func(in *sts.AssumeRoleInput) { in.SessionName = "sue/x" }), "invalid session name"},
-		{"external id 1 char", c, with(func(in *sts.AssumeRoleInput) { in.ExternalID = "x" }), "invalid external id"},
-		{"external id 1225 chars", c, with(func(in *sts.AssumeRoleInput) { in.ExternalID = strings.Repeat("x", 1225) }), "invalid external id"},
-		{"external id space", c, with(func(in *sts.AssumeRoleInput) { in.ExternalID = "a b" }), "invalid external id"},
-		{"source identity", c, with(func(in *sts.AssumeRoleInput) { in.SourceIdentity = "sue smith" }), "invalid source identity"},
-		{"duration 14m", c, with(func(in *sts.AssumeRoleInput) { in.Duration = 14 * time.Minute }), "shorter than the minimum"},
-		{"duration 13h", c, with(func(in *sts.AssumeRoleInput) { in.Duration = 13 * time.Hour }), "longer than the maximum"},
-		{"duration negative", c, with(func(in *sts.AssumeRoleInput) { in.Duration = -time.Hour }), "negative"},
-		{"duration fraction", c, with(func(in *sts.AssumeRoleInput) { in.Duration = time.Hour + time.Millisecond }), "whole number of seconds"},
-		{"chained 2h", assumedRole, with(func(in *sts.AssumeRoleInput) { in.Duration = 2 * time.Hour }), "1-hour limit of role chaining"},
+		{"no role", c, with(func(in *sts.AssumeRoleInput) { in.RoleARN = "" }), sts.FieldRoleARN, "no role"},
+		{"role name only", c, with(func(in *sts.AssumeRoleInput) { in.RoleARN = "Admin" }), sts.FieldRoleARN, "invalid role ARN"},
+		{"user ARN as role", c, with(func(in *sts.AssumeRoleInput) { in.RoleARN = sueARN }), sts.FieldRoleARN, "invalid role ARN"},
+		{"short account", c, with(func(in *sts.AssumeRoleInput) { in.RoleARN = "arn:aws:iam::1111:role/Admin" }), sts.FieldRoleARN, "invalid role ARN"},
+		{"sts service", c, with(func(in *sts.AssumeRoleInput) { in.RoleARN = "arn:aws:sts::111122223333:role/Admin" }), sts.FieldRoleARN, "invalid role ARN"},
+		{"session name 1 char", c, with(func(in *sts.AssumeRoleInput) { in.SessionName = "a" }), sts.FieldSessionName, "invalid session name"},
+		{"session name 65 chars", c, with(func(in *sts.AssumeRoleInput) { in.SessionName = strings.Repeat("a", 65) }), sts.FieldSessionName, "invalid session name"},
+		{"session name space", c, with(func(in *sts.AssumeRoleInput) { in.SessionName = "sue smith" }), sts.FieldSessionName, "invalid session name"},
+		{"session name slash", c, with(func(in *sts.AssumeRoleInput) { in.SessionName = "sue/x" }), sts.FieldSessionName, "invalid session name"},
+		{"external id 1 char", c, with(func(in *sts.AssumeRoleInput) { in.ExternalID = "x" }), sts.FieldExternalID, "invalid external id"},
+		{"external id 1225 chars", c, with(func(in *sts.AssumeRoleInput) { in.ExternalID = strings.Repeat("x", 1225) }), sts.FieldExternalID, "invalid external id"},
+		{"external id space", c, with(func(in *sts.AssumeRoleInput) { in.ExternalID = "a b" }), sts.FieldExternalID, "invalid external id"},
+		{"source identity", c, with(func(in *sts.AssumeRoleInput) { in.SourceIdentity = "sue smith" }), sts.FieldSourceIdentity, "invalid source identity"},
+		{"duration 14m", c, with(func(in *sts.AssumeRoleInput) { in.Duration = 14 * time.Minute }), sts.FieldDuration, "shorter than the minimum"},
+		{"duration 13h", c, with(func(in *sts.AssumeRoleInput) { in.Duration = 13 * time.Hour }), sts.FieldDuration, "longer than the maximum"},
+		{"duration negative", c, with(func(in *sts.AssumeRoleInput) { in.Duration = -time.Hour }), sts.FieldDuration, "negative"},
+		{"duration fraction", c, with(func(in *sts.AssumeRoleInput) { in.Duration = time.Hour + time.Millisecond }), sts.FieldDuration, "whole number of seconds"},
+		{"chained 2h", assumedRole, with(func(in *sts.AssumeRoleInput) { in.Duration = 2 * time.Hour }), sts.FieldDuration, "1-hour limit of role chaining"},
 		{"MFA serial", c, with(func(in *sts.AssumeRoleInput) {
 			in.MFASerial = "arn:aws:iam::111122223333:user/sue"
 			in.Token.Code = mfaCode
-		}), "invalid MFA serial"},
-		{"MFA hardware serial short", c, with(func(in *sts.AssumeRoleInput) { in.MFASerial = "GAHT1234"; in.Token.Code = mfaCode }), "invalid MFA serial"},
-		{"token code 5 digits", c, with(func(in *sts.AssumeRoleInput) { in.MFASerial = mfaSerial; in.Token.Code = "12345" }), "6 digits"},
-		{"token code 7 digits", c, with(func(in *sts.AssumeRoleInput) { in.MFASerial = mfaSerial; in.Token.Code = "1234567" }), "6 digits"},
-		{"token code letters", c, with(func(in *sts.AssumeRoleInput) { in.MFASerial = mfaSerial; in.Token.Code = "12345a" }), "6 digits"},
-		{"policy not JSON", c, with(func(in *sts.AssumeRoleInput) { in.Policy = `{"Version": ` }), "not valid JSON"},
-		{"policy not object", c, with(func(in *sts.AssumeRoleInput) { in.Policy = `["a"]` }), "not a JSON object"},
-		{"policy too large", c, with(func(in *sts.AssumeRoleInput) { in.Policy = big }), "more than the 2048"},
+		}), sts.FieldMFASerial, "invalid MFA serial"},
+		{"MFA hardware serial short", c, with(func(in *sts.AssumeRoleInput) { in.MFASerial = "GAHT1234"; in.Token.Code = mfaCode }), sts.FieldMFASerial, "invalid MFA serial"},
+		{"token code 5 digits", c, with(func(in *sts.AssumeRoleInput) { in.MFASerial = mfaSerial; in.Token.Code = "12345" }), sts.FieldTokenCode, "6 digits"},
+		{"token code 7 digits", c, with(func(in *sts.AssumeRoleInput) { in.MFASerial = mfaSerial; in.Token.Code = "1234567" }), sts.FieldTokenCode, "6 digits"},
+		{"token code letters", c, with(func(in *sts.AssumeRoleInput) { in.MFASerial = mfaSerial; in.Token.Code = "12345a" }), sts.FieldTokenCode, "6 digits"},
+		{"policy not JSON", c, with(func(in *sts.AssumeRoleInput) { in.Policy = `{"Version": ` }), sts.FieldPolicy, "not valid JSON"},
+		{"policy not object", c, with(func(in *sts.AssumeRoleInput) { in.Policy = `["a"]` }), sts.FieldPolicy, "not a JSON object"},
+		{"policy too large", c, with(func(in *sts.AssumeRoleInput) { in.Policy = big }), sts.FieldPolicy, "more than the 2048"},
 		{"11 policy ARNs", c, with(func(in *sts.AssumeRoleInput) {
 			for i := 0; i < 11; i++ {
 				in.PolicyARNs = append(in.PolicyARNs, "arn:aws:iam::aws:policy/ReadOnlyAccess")
 			}
-		}), "too many policy ARNs"},
-		{"policy ARN shape", c, with(func(in *sts.AssumeRoleInput) { in.PolicyARNs = []string{"arn:aws:iam::111122223333:role/Admin"} }), "invalid policy ARN"},
-		{"51 tags", c, with(func(in *sts.AssumeRoleInput) { in.Tags = tags(51) }), "too many session tags"},
-		{"empty tag key", c, with(func(in *sts.AssumeRoleInput) { in.Tags = []sts.Tag{{Key: "", Value: "v"}} }), "empty key"},
-		{"tag key 129", c, with(func(in *sts.AssumeRoleInput) { in.Tags = []sts.Tag{{Key: strings.Repeat("k", 129)}} }), "at most 128"},
-		{"tag value 257", c, with(func(in *sts.AssumeRoleInput) { in.Tags = []sts.Tag{{Key: "k", Value: strings.Repeat("v", 257)}} }), "at most 256"},
-		{"tag key chars", c, with(func(in *sts.AssumeRoleInput) { in.Tags = []sts.Tag{{Key: "a*b", Value: "v"}} }), "invalid session tag key"},
-		{"tag key aws:", c, with(func(in *sts.AssumeRoleInput) { in.Tags = []sts.Tag{{Key: "aws:x", Value: "v"}} }), "reserved"},
+		}), sts.FieldPolicyARN, "too many policy ARNs"},
+		{"policy ARN shape", c, with(func(in *sts.AssumeRoleInput) { in.PolicyARNs = []string{"arn:aws:iam::111122223333:role/Admin"} }), sts.FieldPolicyARN, "invalid policy ARN"},
+		{"51 tags", c, with(func(in *sts.AssumeRoleInput) { in.Tags = tags(51) }), sts.FieldTag, "too many session tags"},
+		{"empty tag key", c, with(func(in *sts.AssumeRoleInput) { in.Tags = []sts.Tag{{Key: "", Value: "v"}} }), sts.FieldTag, "empty key"},
+		{"tag key 129", c, with(func(in *sts.AssumeRoleInput) { in.Tags = []sts.Tag{{Key: strings.Repeat("k", 129)}} }), sts.FieldTag, "at most 128"},
+		{"tag value 257", c, with(func(in *sts.AssumeRoleInput) { in.Tags = []sts.Tag{{Key: "k", Value: strings.Repeat("v", 257)}} }), sts.FieldTag, "at most 256"},
+		{"tag key chars", c, with(func(in *sts.AssumeRoleInput) { in.Tags = []sts.Tag{{Key: "a*b", Value: "v"}} }), sts.FieldTag, "invalid session tag key"},
+		{"tag key aws:", c, with(func(in *sts.AssumeRoleInput) { in.Tags = []sts.Tag{{Key: "aws:x", Value: "v"}} }), sts.FieldTag, "reserved"},
 		{"duplicate tag", c, with(func(in *sts.AssumeRoleInput) {
 			in.Tags = []sts.Tag{{Key: "Team", Value: "a"}, {Key: "team", Value: "b"}}
-		}), "given twice"},
+		}), sts.FieldTag, "given twice"},
 		{"transitive not a tag", c, with(func(in *sts.AssumeRoleInput) {
 			in.Tags = []sts.Tag{{Key: "team", Value: "a"}}
 			in.TransitiveTagKeys = []string{"project"}
-		}), "not among the session tags"},
+		}), sts.FieldTransitiveTag, "not among the session tags"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv.ResetRequests()
 			_, err := tc.client.AssumeRole(ctx, tc.in)
-			ue := as[*sts.UsageError](t, err)
-			if !strings.Contains(ue.Error(), tc.want) {
-				t.Errorf("error %q does not say %q", ue, tc.want)
+			ie := inputError(t, err, tc.field)
+			if !strings.Contains(ie.Error(), tc.want) {
+				t.Errorf("error %q does not say %q", ie, tc.want)
 			}
-			if ue.Error() != strings.ToLower(ue.Error()[:1])+ue.Error()[1:] || strings.HasSuffix(ue.Error(), ".") {
-				t.Errorf("error %q: want lower-case, no final period", ue)
+			if ie.Error() != strings.ToLower(ie.Error()[:1])+ie.Error()[1:] || strings.HasSuffix(ie.Error(), ".") {
+				t.Errorf("error %q: want lower-case, no final period", ie)
+			}
+			if strings.Contains(ie.Error(), "--") {
+				t.Errorf("error %q names a flag", ie)
 			}
 			if n := srv.Count(""); n != 0 {
-				t.Errorf("%d requests sent despite the usage error", n)
+				t.Errorf("%d requests sent despite the input error", n)
 			}
 			// Validate alone agrees.
 			in := tc.in
 			if err := in.Validate(tc.client == assumedRole); err == nil {
 				t.Error("Validate accepts it")
+			} else if ie := as[*sts.InputError](t, err); ie.Field != tc.field {
+				t.Errorf("Validate: error %q is about the %s, want the %s", ie, ie.Field, tc.field)
 			}
 		})
 	}
 
 	t.Run("chained 2h names role chaining", func(t *testing.T) {
 		_, err := assumedRole.AssumeRole(ctx, with(func(in *sts.AssumeRoleInput) { in.Duration = 2 * time.Hour }))
+		ie := inputError(t, err, sts.FieldDuration)
 		de := as[*sts.DurationError](t, err)
-		if !de.Chained || de.Requested != 2*time.Hour || de.Hint() == "" {
-			t.Errorf("DurationError %+v, hint %q", de, de.Hint())
+		if !de.Chained || de.Requested != 2*time.Hour || de.Err != nil {
+			t.Errorf("DurationError %+v", de)
+		}
+		if ie.Error() != de.Error() {
+			t.Errorf("input error %q, want the duration error's %q", ie, de)
+		}
+	})
+
+	t.Run("transitive key not a tag carries the key", func(t *testing.T) {
+		in := with(func(in *sts.AssumeRoleInput) {
+			in.Tags = []sts.Tag{{Key: "team", Value: "a"}}
+			in.TransitiveTagKeys = []string{"project"}
+		})
+		if ie := inputError(t, in.Validate(false), sts.FieldTransitiveTag); ie.Value != "project" {
+			t.Errorf("Value %q, want the key", ie.Value)
 		}
 	})
 
@@ -263,20 +282,22 @@ func TestSessionValidation(t *testing.T) {
 	srv := newFake(t)
 	c := client(t, srv, sts.Config{})
 	for _, tc := range []struct {
-		name string
-		in   sts.SessionInput
-		want string
+		name  string
+		in    sts.SessionInput
+		field sts.Field
+		want  string
 	}{
-		{"14m", sts.SessionInput{Duration: 14 * time.Minute}, "shorter than the minimum"},
-		{"37h", sts.SessionInput{Duration: 37 * time.Hour}, "longer than the maximum of 36h"},
-		{"bad serial", sts.SessionInput{MFASerial: "sue", Token: sts.TokenSource{Code: mfaCode}}, "invalid MFA serial"},
-		{"bad code", sts.SessionInput{MFASerial: mfaSerial, Token: sts.TokenSource{Code: "abc"}}, "6 digits"},
+		{"14m", sts.SessionInput{Duration: 14 * time.Minute}, sts.FieldDuration, "shorter than the minimum"},
+		{"37h", sts.SessionInput{Duration: 37 * time.Hour}, sts.FieldDuration, "longer than the maximum of 36h"},
+		{"bad serial", sts.SessionInput{MFASerial: "sue", Token: sts.TokenSource{Code: mfaCode}}, sts.FieldMFASerial, "invalid MFA serial"},
+		{"bad code", sts.SessionInput{MFASerial: mfaSerial, Token: sts.TokenSource{Code: "abc"}}, sts.FieldTokenCode, "6 digits"},
+		{"negative command timeout", sts.SessionInput{MFASerial: mfaSerial, Token: sts.TokenSource{Command: "true", Timeout: -time.Second}}, sts.FieldTokenCode, "negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv.ResetRequests()
 			_, err := c.GetSessionToken(ctx, tc.in)
-			if ue := as[*sts.UsageError](t, err); !strings.Contains(ue.Error(), tc.want) {
-				t.Errorf("error %q does not say %q", ue, tc.want)
+			if ie := inputError(t, err, tc.field); !strings.Contains(ie.Error(), tc.want) {
+				t.Errorf("error %q does not say %q", ie, tc.want)
 			}
 			if n := srv.Count(""); n != 0 {
 				t.Errorf("%d requests sent", n)
@@ -288,7 +309,14 @@ func TestSessionValidation(t *testing.T) {
 	srv.ResetRequests()
 	tmp := client(t, srv, sts.Config{Credentials: &sts.Credentials{AccessKeyID: "ASIAEXAMPLE000000001", SecretAccessKey: "x", SessionToken: "y"}})
 	_, err := tmp.GetSessionToken(ctx, sts.SessionInput{})
-	as[*sts.UsageError](t, err)
+	if ie := inputError(t, err, sts.FieldSource); !strings.Contains(ie.Error(), "temporary") || strings.Contains(ie.Error(), "--") {
+		t.Errorf("error %q", ie)
+	}
+	// So can an assumed role the caller knows of, whose session token the
+	// package was not shown.
+	known := client(t, srv, sts.Config{Credentials: sue(), SourceAssumedRole: true})
+	_, err = known.GetSessionToken(ctx, sts.SessionInput{})
+	inputError(t, err, sts.FieldSource)
 	if n := srv.Count(""); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}

@@ -9,11 +9,14 @@
 // operation is called.
 //
 // Every input is checked before any request is made ([AssumeRoleInput.Validate],
-// [SessionInput.Validate]); a bad value is a [*UsageError]. Failures that a
-// user can act on come back as typed errors, each with a Hint method that says
-// what to do: [*AccessDeniedError], [*ExpiredSourceError], [*DurationError],
+// [SessionInput.Validate]); a bad value is an [*InputError] whose [Field] says
+// which input it is. Failures that a user can act on come back as typed
+// errors that carry the facts of the failure: [*ProfileNotFoundError],
+// [*AccessDeniedError], [*ExpiredSourceError], [*DurationError],
 // [*MFACodeError], [*MFARequiredError], [*EndpointError], [*TimeoutError],
-// [*CredentialsError]. The errors never contain a secret key or session token.
+// [*CredentialsError], [*TokenCommandError]. The package gives no advice on
+// what to type instead; that is the caller's to say, in its own terms. The
+// errors never contain a secret key or session token.
 //
 // Package internal/ststest provides a fake STS server for tests.
 package sts

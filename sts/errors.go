@@ -17,42 +17,56 @@ import (
 // but there is no code, no token command and no terminal to ask on.
 var ErrNoTerminal = errors.New("no terminal to ask for an MFA code on")
 
-// UsageError is a bad value found before any network call or file change: a
-// malformed ARN, a duration out of range, a profile that does not exist. The
-// CLI exits 2 on it.
-type UsageError struct {
-	Msg        string // what is wrong, lower-case, no final period
-	Suggestion string // what to do instead; may be empty
-	Err        error  // a more specific error, e.g. a *ProfileNotFoundError or *DurationError; may be nil
+// Field names the input an InputError is about, so that the caller can
+// say which of its flags or settings supplied it.
+type Field string
+
+// The inputs that validation checks.
+const (
+	FieldRoleARN          Field = "role ARN"
+	FieldSessionName      Field = "session name"
+	FieldExternalID       Field = "external id"
+	FieldSourceIdentity   Field = "source identity"
+	FieldDuration         Field = "duration"
+	FieldMFASerial        Field = "MFA serial"
+	FieldTokenCode        Field = "MFA code"
+	FieldPolicy           Field = "session policy"
+	FieldPolicyARN        Field = "policy ARN"
+	FieldTag              Field = "session tag"
+	FieldTransitiveTag    Field = "transitive tag key"
+	FieldEndpoint         Field = "endpoint URL"
+	FieldCredentialSource Field = "credential_source"
+	FieldTimeout          Field = "timeout"
+	FieldRoleProfile      Field = "role profile"
+	FieldSource           Field = "source credentials"
+)
+
+// InputError is a bad value found before any network call or file change: a
+// malformed ARN, a duration out of range, a role profile without role_arn.
+// It says what is wrong and which input it is; what the user should type
+// instead is the caller's to say.
+type InputError struct {
+	Field Field  // the input at fault
+	Msg   string // what is wrong, lower-case, no final period
+	Value string // the offending value, when Msg does not quote it whole
+	Err   error  // a more specific error, e.g. a *DurationError; may be nil
 }
 
-func (e *UsageError) Error() string {
+func (e *InputError) Error() string {
 	if e.Msg == "" && e.Err != nil {
 		return e.Err.Error()
 	}
 	return e.Msg
 }
 
-// Hint says what to do instead.
-func (e *UsageError) Hint() string {
-	if e.Suggestion != "" {
-		return e.Suggestion
-	}
-	var h interface{ Hint() string }
-	if errors.As(e.Err, &h) {
-		return h.Hint()
-	}
-	return ""
-}
+func (e *InputError) Unwrap() error { return e.Err }
 
-func (e *UsageError) Unwrap() error { return e.Err }
-
-func usagef(format string, args ...any) *UsageError {
-	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+func inputf(f Field, format string, args ...any) *InputError {
+	return &InputError{Field: f, Msg: fmt.Sprintf(format, args...)}
 }
 
 // ProfileNotFoundError reports a profile that is in none of the files looked
-// at. [New] and [LoadRoleProfile] return it wrapped in a [*UsageError].
+// at. [New] and [LoadRoleProfile] return it.
 type ProfileNotFoundError struct {
 	Profile string
 	Files   []string // the files that were read
@@ -63,11 +77,6 @@ func (e *ProfileNotFoundError) Error() string {
 		return fmt.Sprintf("profile %q not found", e.Profile)
 	}
 	return fmt.Sprintf("profile %q not found in %s", e.Profile, strings.Join(e.Files, " or "))
-}
-
-// Hint says what to do.
-func (e *ProfileNotFoundError) Hint() string {
-	return "check the name (aws configure list-profiles), or point --credentials-file / --config-file at the files that hold it"
 }
 
 // MFARequiredError means an MFA code is needed and cannot be obtained: no code
@@ -85,22 +94,20 @@ func (e *MFARequiredError) Error() string {
 	return fmt.Sprintf("an MFA code for %s is needed and there is no terminal to ask for it on", e.Serial)
 }
 
-// Hint says how to provide a code without a terminal.
-func (e *MFARequiredError) Hint() string {
-	return "pass --token-code CODE or --token-command CMD, or run from a terminal"
-}
-
 func (e *MFARequiredError) Unwrap() error { return e.Err }
 
 // AccessDeniedError is STS refusing an AssumeRole call. CallerARN is the
 // identity of the source credentials as GetCallerIdentity reported it (empty
-// when that call failed too); Causes lists what usually leads there, most
-// likely first, in words a user can act on.
+// when that call failed too); the other fields say what the request carried,
+// which is what a trust policy commonly asks for.
 type AccessDeniedError struct {
-	CallerARN string
-	RoleARN   string
-	Causes    []string
-	Err       error // the STS error (a smithy.APIError)
+	CallerARN      string
+	RoleARN        string
+	MFA            bool  // an MFA device and code were sent
+	ExternalID     bool  // an external id was sent
+	Tags           bool  // session tags were sent (sts:TagSession)
+	SourceIdentity bool  // a source identity was sent (sts:SetSourceIdentity)
+	Err            error // the STS error (a smithy.APIError)
 }
 
 func (e *AccessDeniedError) Error() string {
@@ -109,14 +116,6 @@ func (e *AccessDeniedError) Error() string {
 		who = "the source credentials"
 	}
 	return fmt.Sprintf("access denied: %s may not assume %s", who, e.RoleARN)
-}
-
-// Hint lists the likely causes on one line.
-func (e *AccessDeniedError) Hint() string {
-	if len(e.Causes) == 0 {
-		return ""
-	}
-	return "likely causes: " + strings.Join(e.Causes, "; ")
 }
 
 func (e *AccessDeniedError) Unwrap() error { return e.Err }
@@ -157,24 +156,11 @@ func (e *ExpiredSourceError) Error() string {
 	}
 }
 
-// Hint says how to renew the source.
-func (e *ExpiredSourceError) Hint() string {
-	p := e.Profile
-	if p == "" {
-		return "renew the source credentials (environment variables or the default profile), or name another profile with -s"
-	}
-	switch e.Code() {
-	case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
-		return fmt.Sprintf("renew profile %q: \"credswap refresh %s\" for a credswap section, \"aws sso login --profile %s\" for SSO, or a new session (credswap session)", p, p, p)
-	}
-	return fmt.Sprintf("profile %q holds keys that STS does not know (deleted, deactivated or mistyped): replace them, or name another profile with -s", p)
-}
-
 func (e *ExpiredSourceError) Unwrap() error { return e.Err }
 
 // DurationError means the requested duration is more than the role allows:
 // its MaxSessionDuration, or one hour when the role is assumed with role
-// credentials (role chaining). Returned by STS, or wrapped in a [*UsageError]
+// credentials (role chaining). Returned by STS, or wrapped in an [*InputError]
 // when the validation finds it first.
 type DurationError struct {
 	Requested time.Duration
@@ -189,14 +175,6 @@ func (e *DurationError) Error() string {
 	return fmt.Sprintf("duration %s exceeds the role's MaxSessionDuration", fmtDuration(e.Requested))
 }
 
-// Hint says what to ask for instead.
-func (e *DurationError) Hint() string {
-	if e.Chained {
-		return "use --duration 1h or less, or assume the role from long-term or session credentials (credswap session) instead of role credentials"
-	}
-	return "ask for less with --duration, or raise the role's maximum (aws iam update-role --max-session-duration, up to 12h)"
-}
-
 func (e *DurationError) Unwrap() error { return e.Err }
 
 // MFACodeError means STS rejected the MFA code.
@@ -207,11 +185,6 @@ type MFACodeError struct {
 
 func (e *MFACodeError) Error() string {
 	return fmt.Sprintf("the MFA code for %s was rejected", e.Serial)
-}
-
-// Hint says what to do about it.
-func (e *MFACodeError) Hint() string {
-	return "the code was wrong or already used: wait for the next code and try again (and check --mfa-serial names your device)"
 }
 
 func (e *MFACodeError) Unwrap() error { return e.Err }
@@ -225,11 +198,6 @@ type EndpointError struct {
 
 func (e *EndpointError) Error() string {
 	return fmt.Sprintf("cannot reach the sts endpoint %s: %v", e.Endpoint, e.Err)
-}
-
-// Hint says where to look.
-func (e *EndpointError) Hint() string {
-	return "check --endpoint-url (or AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's endpoint_url), --region and the network"
 }
 
 func (e *EndpointError) Unwrap() error { return e.Err }
@@ -251,11 +219,6 @@ func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("sts %s%s did not finish within %s", e.Op, at, fmtDuration(e.Timeout))
 }
 
-// Hint says what to do.
-func (e *TimeoutError) Hint() string {
-	return "the endpoint is slow or unreachable: check it and the network, or allow more time with --timeout"
-}
-
 func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // CredentialsError means the source credentials could not be obtained before
@@ -264,7 +227,7 @@ func (e *TimeoutError) Unwrap() error { return e.Err }
 type CredentialsError struct {
 	Profile string // "" for the default chain
 	Err     error
-	sso     bool // the profile signs in through IAM Identity Center
+	SSO     bool // the profile signs in through IAM Identity Center
 }
 
 func (e *CredentialsError) Error() string {
@@ -272,23 +235,6 @@ func (e *CredentialsError) Error() string {
 		return fmt.Sprintf("cannot get source credentials from the default chain: %v", e.Err)
 	}
 	return fmt.Sprintf("cannot get the credentials of profile %q: %v", e.Profile, e.Err)
-}
-
-// Hint says what to do.
-func (e *CredentialsError) Hint() string {
-	var h interface{ Hint() string }
-	if errors.As(e.Err, &h) {
-		return h.Hint()
-	}
-	switch {
-	case errors.Is(e.Err, ErrSharedFileParse):
-		return "look in the credentials and config files for a value that is a lone \" or ' and complete or remove it"
-	case e.sso && e.Profile != "":
-		return fmt.Sprintf("sign in again: aws sso login --profile %s", e.Profile)
-	case e.Profile == "":
-		return "name a source profile with -s, set AWS_PROFILE, or configure credentials (aws configure)"
-	}
-	return ""
 }
 
 func (e *CredentialsError) Unwrap() error { return e.Err }
@@ -302,11 +248,6 @@ type TokenCommandError struct {
 
 func (e *TokenCommandError) Error() string {
 	return fmt.Sprintf("token command %q: %v", e.Command, e.Err)
-}
-
-// Hint says what the command must do.
-func (e *TokenCommandError) Hint() string {
-	return "the token command must print the current 6-digit code on stdout and exit 0"
 }
 
 func (e *TokenCommandError) Unwrap() error { return e.Err }

@@ -3,9 +3,14 @@ package sts_test
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +21,7 @@ import (
 )
 
 // TestAccessDenied: a refused AssumeRole names the caller (found with
-// GetCallerIdentity), the role and the likely causes.
+// GetCallerIdentity) and the role, and says what the request carried.
 func TestAccessDenied(t *testing.T) {
 	isolate(t)
 	srv := newFake(t)
@@ -32,14 +37,9 @@ func TestAccessDenied(t *testing.T) {
 			t.Errorf("error %q does not name %s", ad, want)
 		}
 	}
-	causes := strings.Join(ad.Causes, "\n")
-	for _, want := range []string{"trust policy", "aws:MultiFactorAuthPresent", "--mfa-serial", "sts:ExternalId", "--external-id", "sts:TagSession", "sts:SetSourceIdentity"} {
-		if !strings.Contains(causes, want) {
-			t.Errorf("causes do not mention %s:\n%s", want, causes)
-		}
-	}
-	if !strings.Contains(ad.Hint(), "trust policy") {
-		t.Errorf("hint %q", ad.Hint())
+	if ad.MFA || ad.ExternalID || !ad.Tags || !ad.SourceIdentity {
+		t.Errorf("carried MFA %v, external id %v, tags %v, source identity %v; want tags and source identity only",
+			ad.MFA, ad.ExternalID, ad.Tags, ad.SourceIdentity)
 	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" {
@@ -53,26 +53,30 @@ func TestAccessDenied(t *testing.T) {
 	}
 	noSecrets(t, err)
 
-	// With MFA and an external id given, the causes say the id is wrong
-	// rather than missing, and do not ask for MFA again.
+	// With MFA and an external id given, the error says they were sent.
 	_, err = c.AssumeRole(ctx, sts.AssumeRoleInput{RoleARN: extRole, ExternalID: "wrong-id", MFASerial: mfaSerial, Token: sts.TokenSource{Code: mfaCode}})
 	ad = as[*sts.AccessDeniedError](t, err)
-	causes = strings.Join(ad.Causes, "\n")
-	if strings.Contains(causes, "--mfa-serial") || !strings.Contains(causes, "external id differs") {
-		t.Errorf("causes:\n%s", causes)
+	if ad.CallerARN != bobARN || ad.RoleARN != extRole || !ad.MFA || !ad.ExternalID || ad.Tags || ad.SourceIdentity {
+		t.Errorf("%+v", ad)
+	}
+	if strings.Contains(ad.Error(), "wrong-id") {
+		t.Errorf("error %q shows the external id", ad)
 	}
 
 	// When GetCallerIdentity fails too, the error still stands.
 	srv.DenyAll("AccessDenied")
 	_, err = c.AssumeRole(ctx, sts.AssumeRoleInput{RoleARN: adminRole})
 	ad = as[*sts.AccessDeniedError](t, err)
-	if ad.CallerARN != "" || !strings.Contains(ad.Error(), "the source credentials may not assume") {
+	if ad.CallerARN != "" || ad.RoleARN != adminRole || !strings.Contains(ad.Error(), "the source credentials may not assume "+adminRole) {
 		t.Errorf("error %q with caller %q", ad, ad.CallerARN)
+	}
+	if ad.MFA || ad.ExternalID || ad.Tags || ad.SourceIdentity {
+		t.Errorf("a bare request taken to carry something: %+v", ad)
 	}
 }
 
 // TestSourceRejected: ExpiredToken, InvalidClientTokenId and
-// SignatureDoesNotMatch name the source profile and say to renew it.
+// SignatureDoesNotMatch name the source profile and keep the STS code.
 func TestSourceRejected(t *testing.T) {
 	dir := isolate(t)
 	srv := newFake(t)
@@ -107,8 +111,9 @@ func TestSourceRejected(t *testing.T) {
 				if !strings.Contains(es.Error(), `profile "`+tc.profile+`"`) || !strings.Contains(es.Error(), tc.says) {
 					t.Errorf("error %q", es)
 				}
-				if !strings.Contains(es.Hint(), tc.profile) {
-					t.Errorf("hint %q does not name the profile", es.Hint())
+				var ae smithy.APIError
+				if !errors.As(err, &ae) || ae.ErrorCode() != tc.code {
+					t.Errorf("the STS error %v is not reachable with errors.As", err)
 				}
 				noSecrets(t, err, sess.SecretAccessKey, sess.SessionToken)
 			}
@@ -148,24 +153,30 @@ func TestDurationRefused(t *testing.T) {
 	anon.ARN = ""
 	_, err = client(t, srv, sts.Config{Credentials: &anon}).AssumeRole(ctx, sts.AssumeRoleInput{RoleARN: adminRole, Duration: 2 * time.Hour})
 	de = as[*sts.DurationError](t, err)
-	if !de.Chained || !strings.Contains(de.Error(), "role chaining") || !strings.Contains(de.Hint(), "1h") {
-		t.Errorf("%+v: %v / %s", de, de, de.Hint())
+	if !de.Chained || de.Requested != 2*time.Hour || de.Err == nil || !strings.Contains(de.Error(), "duration 2h exceeds the 1-hour limit of role chaining") {
+		t.Errorf("%+v: %v", de, de)
 	}
 }
 
-// TestMFARejected: a wrong code is an MFACodeError that says to wait for the
-// next code.
+// TestMFARejected: a wrong code is an MFACodeError naming the device, for
+// AssumeRole and GetSessionToken alike.
 func TestMFARejected(t *testing.T) {
 	isolate(t)
 	srv := newFake(t)
 	c := client(t, srv, sts.Config{})
 	_, err := c.AssumeRole(ctx, sts.AssumeRoleInput{RoleARN: mfaRole, MFASerial: mfaSerial, Token: sts.TokenSource{Code: "654321"}})
 	me := as[*sts.MFACodeError](t, err)
-	if me.Serial != mfaSerial || !strings.Contains(me.Error(), mfaSerial) || !strings.Contains(me.Hint(), "wait for the next code") {
-		t.Errorf("%v / %s", me, me.Hint())
+	if me.Serial != mfaSerial || !strings.Contains(me.Error(), mfaSerial) || strings.Contains(me.Error(), "654321") {
+		t.Errorf("%v", me)
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" {
+		t.Errorf("the STS error %v is not reachable with errors.As", err)
 	}
 	_, err = c.GetSessionToken(ctx, sts.SessionInput{MFASerial: mfaSerial, Token: sts.TokenSource{Code: "654321"}})
-	as[*sts.MFACodeError](t, err)
+	if me := as[*sts.MFACodeError](t, err); me.Serial != mfaSerial {
+		t.Errorf("%+v", me)
+	}
 }
 
 // TestUnreachableEndpoint: a refused connection names the endpoint.
@@ -180,8 +191,8 @@ func TestUnreachableEndpoint(t *testing.T) {
 	c := client(t, nil, sts.Config{EndpointURL: endpoint, MaxAttempts: 2})
 	_, err = c.AssumeRole(ctx, sts.AssumeRoleInput{RoleARN: adminRole})
 	ee := as[*sts.EndpointError](t, err)
-	if ee.Endpoint != endpoint || !strings.Contains(ee.Error(), endpoint) || ee.Hint() == "" {
-		t.Errorf("endpoint %q, error %q", ee.Endpoint, ee)
+	if ee.Endpoint != endpoint || !strings.Contains(ee.Error(), endpoint) || ee.Err == nil {
+		t.Errorf("endpoint %q, error %q, cause %v", ee.Endpoint, ee, ee.Err)
 	}
 	noSecrets(t, err)
 
@@ -381,36 +392,119 @@ func TestSetExpiry(t *testing.T) {
 	}
 }
 
-// TestErrorsHaveHints: every typed error says what to do, in lower case
-// without a final period.
-func TestErrorsHaveHints(t *testing.T) {
-	errs := []error{
-		&sts.UsageError{Msg: "bad", Err: &sts.ProfileNotFoundError{Profile: "x", Files: []string{"/a", "/b"}}},
+// errorValues holds one value of each exported error type of the package,
+// with its fields set so that each message shows what it can.
+func errorValues() []error {
+	return []error{
+		&sts.InputError{Field: sts.FieldRoleARN, Msg: "bad"},
+		&sts.InputError{Field: sts.FieldDuration, Err: &sts.DurationError{Requested: 2 * time.Hour, Chained: true}},
+		&sts.ProfileNotFoundError{Profile: "x", Files: []string{"/a", "/b"}},
+		&sts.ProfileNotFoundError{Profile: "x"},
 		&sts.MFARequiredError{Serial: mfaSerial, Err: sts.ErrNoTerminal},
-		&sts.AccessDeniedError{RoleARN: adminRole, Causes: []string{"x"}},
+		&sts.MFARequiredError{Err: sts.ErrNoTerminal},
+		&sts.AccessDeniedError{CallerARN: sueARN, RoleARN: adminRole, MFA: true, ExternalID: true, Tags: true, SourceIdentity: true},
+		&sts.AccessDeniedError{RoleARN: adminRole},
 		&sts.ExpiredSourceError{Profile: "base"},
+		&sts.ExpiredSourceError{Profile: "base", Err: &smithy.GenericAPIError{Code: "ExpiredToken"}},
+		&sts.ExpiredSourceError{Err: &smithy.GenericAPIError{Code: "SignatureDoesNotMatch"}},
 		&sts.DurationError{Requested: 2 * time.Hour},
 		&sts.DurationError{Requested: 2 * time.Hour, Chained: true},
 		&sts.MFACodeError{Serial: mfaSerial},
 		&sts.EndpointError{Endpoint: "http://x", Err: errors.New("refused")},
 		&sts.TimeoutError{Op: "AssumeRole", Timeout: time.Second},
+		&sts.TimeoutError{Op: "AssumeRole", Endpoint: "http://x", Timeout: 90 * time.Second},
 		&sts.CredentialsError{Err: errors.New("none")},
+		&sts.CredentialsError{Profile: "sso", SSO: true, Err: errors.New("token expired")},
 		&sts.TokenCommandError{Command: "x", Err: errors.New("failed")},
 	}
-	for _, err := range errs {
+}
+
+// TestErrorMessages: every typed error reads in lower case without a final
+// period, and gives no CLI advice: no flag, no hint.
+func TestErrorMessages(t *testing.T) {
+	for _, err := range errorValues() {
 		msg := err.Error()
 		if msg == "" || msg != strings.ToLower(msg[:1])+msg[1:] || strings.HasSuffix(msg, ".") {
 			t.Errorf("%T: message %q", err, msg)
 		}
-		if h := hint(err); h == "" || strings.HasSuffix(h, ".") {
-			t.Errorf("%T: hint %q", err, h)
+		if strings.Contains(msg, "--") {
+			t.Errorf("%T: message %q names a flag", err, msg)
 		}
 	}
 	if pe := (&sts.ProfileNotFoundError{Profile: "x", Files: []string{"/a", "/b"}}).Error(); pe != `profile "x" not found in /a or /b` {
 		t.Errorf("ProfileNotFoundError %q", pe)
 	}
+	if pe := (&sts.ProfileNotFoundError{Profile: "x"}).Error(); pe != `profile "x" not found` {
+		t.Errorf("ProfileNotFoundError %q", pe)
+	}
 	if !errors.Is(&sts.MFARequiredError{Err: sts.ErrNoTerminal}, sts.ErrNoTerminal) {
 		t.Error("MFARequiredError does not wrap ErrNoTerminal")
+	}
+	// An InputError reads as its Msg, or as the error it wraps without one.
+	de := &sts.DurationError{Requested: 2 * time.Hour, Chained: true}
+	ie := &sts.InputError{Field: sts.FieldDuration, Err: de}
+	if ie.Error() != de.Error() || !errors.Is(ie, de) {
+		t.Errorf("InputError %q does not read as or wrap %q", ie, de)
+	}
+	if ie := (&sts.InputError{Field: sts.FieldRoleARN, Msg: "bad", Err: de}); ie.Error() != "bad" {
+		t.Errorf("InputError %q, want its Msg", ie)
+	}
+}
+
+// TestNoHintMethods: what to type instead is the CLI's to say, so no error
+// type of the package has a Hint method; and the list of values the tests
+// use covers every exported error type the package declares.
+func TestNoHintMethods(t *testing.T) {
+	hinter := reflect.TypeFor[interface{ Hint() string }]()
+	listed := map[string]bool{}
+	for _, err := range errorValues() {
+		typ := reflect.TypeOf(err)
+		if listed[typ.Elem().Name()] {
+			continue
+		}
+		for _, tp := range []reflect.Type{typ, typ.Elem()} {
+			if tp.Implements(hinter) {
+				t.Errorf("%s has a Hint method", tp)
+			}
+		}
+		listed[typ.Elem().Name()] = true
+	}
+
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || len(fn.Recv.List) != 1 {
+				continue
+			}
+			recv := fn.Recv.List[0].Type
+			if star, ok := recv.(*ast.StarExpr); ok {
+				recv = star.X
+			}
+			id, ok := recv.(*ast.Ident)
+			if !ok || !id.IsExported() {
+				continue
+			}
+			switch fn.Name.Name {
+			case "Hint":
+				t.Errorf("%s: %s has a Hint method", fset.Position(fn.Pos()), id.Name)
+			case "Error":
+				if !listed[id.Name] {
+					t.Errorf("%s: error type %s is missing from errorValues", fset.Position(fn.Pos()), id.Name)
+				}
+			}
+		}
 	}
 }
 

@@ -113,7 +113,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-// lastParams returns the parameters of the last request for action.
+// lastRequest returns the last request recorded for action.
 func lastRequest(t *testing.T, srv *ststest.Server, action string) ststest.Request {
 	t.Helper()
 	reqs := srv.Requests()
@@ -136,14 +136,10 @@ func as[T error](t *testing.T, err error) T {
 	return target
 }
 
-// noSecrets fails if an error or its hint shows any of the secrets.
+// noSecrets fails if an error's text shows any of the secrets.
 func noSecrets(t *testing.T, err error, secrets ...string) {
 	t.Helper()
 	text := err.Error()
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		text += "\n" + h.Hint()
-	}
 	for _, s := range append(secrets, sueSecret, bobSecret) {
 		if s != "" && strings.Contains(text, s) {
 			t.Fatalf("error text shows a secret: %q", text)
@@ -151,13 +147,15 @@ func noSecrets(t *testing.T, err error, secrets ...string) {
 	}
 }
 
-// hint returns the hint of err, "" if none.
-func hint(err error) string {
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		return h.Hint()
+// inputError asserts that err is (or wraps) an *sts.InputError about field
+// and returns it.
+func inputError(t *testing.T, err error, field sts.Field) *sts.InputError {
+	t.Helper()
+	ie := as[*sts.InputError](t, err)
+	if ie.Field != field {
+		t.Errorf("error %q is about the %s, want the %s", ie, ie.Field, field)
 	}
-	return ""
+	return ie
 }
 
 // atomicCount counts calls from several goroutines.

@@ -97,22 +97,22 @@ type AssumeRoleInput struct {
 
 // Validate checks every field against the limits of STS without a network
 // call. chained says the source is known to be an assumed role, which limits
-// the duration to one hour. The error is a *UsageError.
+// the duration to one hour. The error is an *InputError.
 func (in *AssumeRoleInput) Validate(chained bool) error {
 	if in.RoleARN == "" {
-		return &UsageError{Msg: "no role to assume", Suggestion: "pass --role-arn ARN or --from-profile NAME"}
+		return &InputError{Field: FieldRoleARN, Msg: "no role to assume"}
 	}
 	if !roleARNRe().MatchString(in.RoleARN) || !nameAfter(in.RoleARN, ":role/", 512) {
-		return &UsageError{Msg: fmt.Sprintf("invalid role ARN %q", in.RoleARN), Suggestion: "a role ARN looks like arn:aws:iam::123456789012:role/NAME"}
+		return &InputError{Field: FieldRoleARN, Msg: fmt.Sprintf("invalid role ARN %q", in.RoleARN)}
 	}
 	if in.SessionName != "" && !validSessionName(in.SessionName) {
-		return &UsageError{Msg: fmt.Sprintf("invalid session name %q", in.SessionName), Suggestion: "a session name has 2 to 64 characters among letters, digits and +=,.@_-"}
+		return &InputError{Field: FieldSessionName, Msg: fmt.Sprintf("invalid session name %q", in.SessionName)}
 	}
 	if n := len(in.ExternalID); n != 0 && (n < 2 || n > 1224 || !externalIDRe().MatchString(in.ExternalID)) {
-		return &UsageError{Msg: "invalid external id", Suggestion: "an external id has 2 to 1224 characters among letters, digits and +=,.@:/_-"}
+		return &InputError{Field: FieldExternalID, Msg: "invalid external id"}
 	}
 	if in.SourceIdentity != "" && !validSessionName(in.SourceIdentity) {
-		return &UsageError{Msg: fmt.Sprintf("invalid source identity %q", in.SourceIdentity), Suggestion: "a source identity has 2 to 64 characters among letters, digits and +=,.@_-"}
+		return &InputError{Field: FieldSourceIdentity, Msg: fmt.Sprintf("invalid source identity %q", in.SourceIdentity)}
 	}
 	if err := validateDuration(in.Duration, MaxRoleDuration, chained); err != nil {
 		return err
@@ -129,11 +129,11 @@ func (in *AssumeRoleInput) Validate(chained bool) error {
 		return err
 	}
 	if len(in.PolicyARNs) > maxPolicyARNs {
-		return usagef("too many policy ARNs: %d, at most %d", len(in.PolicyARNs), maxPolicyARNs)
+		return inputf(FieldPolicyARN, "too many policy ARNs: %d, at most %d", len(in.PolicyARNs), maxPolicyARNs)
 	}
 	for _, a := range in.PolicyARNs {
 		if !policyARNRe().MatchString(a) || !nameAfter(a, ":policy/", 512) {
-			return &UsageError{Msg: fmt.Sprintf("invalid policy ARN %q", a), Suggestion: "a policy ARN looks like arn:aws:iam::123456789012:policy/NAME or arn:aws:iam::aws:policy/ReadOnlyAccess"}
+			return &InputError{Field: FieldPolicyARN, Msg: fmt.Sprintf("invalid policy ARN %q", a)}
 		}
 	}
 	return validateTags(in.Tags, in.TransitiveTagKeys)
@@ -144,16 +144,16 @@ func validateDuration(d, max time.Duration, chained bool) error {
 	case d == 0:
 		return nil
 	case d < 0:
-		return usagef("duration %s is negative", d)
+		return inputf(FieldDuration, "duration %s is negative", d)
 	case d%time.Second != 0:
-		return usagef("duration %s is not a whole number of seconds", d)
+		return inputf(FieldDuration, "duration %s is not a whole number of seconds", d)
 	case d < MinDuration:
-		return &UsageError{Msg: fmt.Sprintf("duration %s is shorter than the minimum of 15m", fmtDuration(d))}
+		return inputf(FieldDuration, "duration %s is shorter than the minimum of 15m", fmtDuration(d))
 	case d > max:
-		return &UsageError{Msg: fmt.Sprintf("duration %s is longer than the maximum of %s", fmtDuration(d), fmtDuration(max))}
+		return inputf(FieldDuration, "duration %s is longer than the maximum of %s", fmtDuration(d), fmtDuration(max))
 	case chained && d > MaxChainedDuration:
 		de := &DurationError{Requested: d, Chained: true}
-		return &UsageError{Msg: de.Error(), Err: de}
+		return &InputError{Field: FieldDuration, Msg: de.Error(), Err: de}
 	}
 	return nil
 }
@@ -166,7 +166,7 @@ func validateSerial(s string) error {
 		ok = len(s) >= 9 && len(s) <= 256 && mfaHardwareRe().MatchString(s)
 	}
 	if !ok {
-		return &UsageError{Msg: fmt.Sprintf("invalid MFA serial %q", s), Suggestion: "an MFA serial is the device ARN, arn:aws:iam::123456789012:mfa/NAME, or a hardware serial such as GAHT12345678"}
+		return &InputError{Field: FieldMFASerial, Msg: fmt.Sprintf("invalid MFA serial %q", s)}
 	}
 	return nil
 }
@@ -177,52 +177,52 @@ func validatePolicy(p string) error {
 	}
 	var packed bytes.Buffer
 	if err := json.Compact(&packed, []byte(p)); err != nil {
-		return &UsageError{Msg: fmt.Sprintf("session policy is not valid JSON: %v", err)}
+		return inputf(FieldPolicy, "session policy is not valid JSON: %v", err)
 	}
 	if packed.Len() == 0 || packed.Bytes()[0] != '{' {
-		return usagef("session policy is not a JSON object")
+		return inputf(FieldPolicy, "session policy is not a JSON object")
 	}
 	if packed.Len() > maxPackedPolicy {
-		return usagef("session policy is %d bytes without whitespace, more than the %d STS allows", packed.Len(), maxPackedPolicy)
+		return inputf(FieldPolicy, "session policy is %d bytes without whitespace, more than the %d STS allows", packed.Len(), maxPackedPolicy)
 	}
 	return nil
 }
 
 func validateTags(tags []Tag, transitive []string) error {
 	if len(tags) > maxTags {
-		return usagef("too many session tags: %d, at most %d", len(tags), maxTags)
+		return inputf(FieldTag, "too many session tags: %d, at most %d", len(tags), maxTags)
 	}
 	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
 		n := utf8.RuneCountInString(t.Key)
 		switch {
 		case n == 0:
-			return usagef("session tag with an empty key")
+			return inputf(FieldTag, "session tag with an empty key")
 		case n > maxTagKeyLen:
-			return usagef("session tag key %.20q... is %d characters, at most %d", t.Key, n, maxTagKeyLen)
+			return inputf(FieldTag, "session tag key %.20q... is %d characters, at most %d", t.Key, n, maxTagKeyLen)
 		case !tagKeyRe().MatchString(t.Key):
-			return &UsageError{Msg: fmt.Sprintf("invalid session tag key %q", t.Key), Suggestion: "tag keys and values use letters, digits, spaces and _.:/=+-@"}
+			return &InputError{Field: FieldTag, Msg: fmt.Sprintf("invalid session tag key %q", t.Key)}
 		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
-			return usagef("session tag key %q: the aws: prefix is reserved", t.Key)
+			return inputf(FieldTag, "session tag key %q: the aws: prefix is reserved", t.Key)
 		}
 		if v := utf8.RuneCountInString(t.Value); v > maxTagValueLen {
-			return usagef("value of session tag %q is %d characters, at most %d", t.Key, v, maxTagValueLen)
+			return inputf(FieldTag, "value of session tag %q is %d characters, at most %d", t.Key, v, maxTagValueLen)
 		}
 		if !tagValueRe().MatchString(t.Value) {
-			return &UsageError{Msg: fmt.Sprintf("invalid value for session tag %q", t.Key), Suggestion: "tag keys and values use letters, digits, spaces and _.:/=+-@"}
+			return &InputError{Field: FieldTag, Msg: fmt.Sprintf("invalid value for session tag %q", t.Key)}
 		}
 		k := strings.ToLower(t.Key)
 		if seen[k] {
-			return usagef("session tag %q given twice (tag keys are case-insensitive)", t.Key)
+			return inputf(FieldTag, "session tag %q given twice (tag keys are case-insensitive)", t.Key)
 		}
 		seen[k] = true
 	}
 	if len(transitive) > maxTags {
-		return usagef("too many transitive tag keys: %d, at most %d", len(transitive), maxTags)
+		return inputf(FieldTransitiveTag, "too many transitive tag keys: %d, at most %d", len(transitive), maxTags)
 	}
 	for _, k := range transitive {
 		if !seen[strings.ToLower(k)] {
-			return &UsageError{Msg: fmt.Sprintf("transitive tag key %q is not among the session tags", k), Suggestion: fmt.Sprintf("add --tag %s=VALUE", k)}
+			return &InputError{Field: FieldTransitiveTag, Msg: fmt.Sprintf("transitive tag key %q is not among the session tags", k), Value: k}
 		}
 	}
 	return nil
@@ -240,7 +240,7 @@ type SessionInput struct {
 }
 
 // Validate checks the input without a network call. The error is a
-// *UsageError.
+// *InputError.
 func (in *SessionInput) Validate() error {
 	if err := validateDuration(in.Duration, MaxSessionDuration, false); err != nil {
 		return err
@@ -254,52 +254,31 @@ func (in *SessionInput) Validate() error {
 	return nil
 }
 
-// DefaultSessionName is the session name used when none is given:
-// credswap-<user>-<unix seconds>, with the characters STS does not allow
-// removed and the user name shortened so that the whole fits in 64
-// characters and keeps its timestamp.
-func DefaultSessionName(user string, now time.Time) string {
-	// A Windows account name comes as DOMAIN\user: keep the user.
-	if i := strings.LastIndexByte(user, '\\'); i >= 0 {
-		user = user[i+1:]
-	}
-	user = sessionCharsOut().ReplaceAllString(user, "")
-	ts := strconv.FormatInt(now.Unix(), 10)
-	room := maxSessionName - len(sessionNameStart) - len(ts) - 1
-	if len(user) > room {
-		user = user[:room]
-	}
-	if user == "" {
-		return sessionNameStart + ts
-	}
-	return sessionNameStart + user + "-" + ts
-}
-
 // ParseDuration reads a duration as the CLI accepts it: a Go duration such as
 // "1h" or "90m", or a number of seconds such as "3600". It must be positive
-// and a whole number of seconds. The error is a *UsageError.
+// and a whole number of seconds. The error is an *InputError.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, usagef("empty duration")
+		return 0, inputf(FieldDuration, "empty duration")
 	}
 	var d time.Duration
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if n > int64(1<<63-1)/int64(time.Second) {
-			return 0, usagef("duration %q is too long", s)
+			return 0, inputf(FieldDuration, "duration %q is too long", s)
 		}
 		d = time.Duration(n) * time.Second
 	} else {
 		d, err = time.ParseDuration(s)
 		if err != nil {
-			return 0, &UsageError{Msg: fmt.Sprintf("invalid duration %q", s), Suggestion: "write a duration as 1h, 90m, 1h30m or a number of seconds (3600)"}
+			return 0, inputf(FieldDuration, "invalid duration %q", s)
 		}
 	}
 	if d <= 0 {
-		return 0, usagef("duration %q is not positive", s)
+		return 0, inputf(FieldDuration, "duration %q is not positive", s)
 	}
 	if d%time.Second != 0 {
-		return 0, usagef("duration %q is not a whole number of seconds", s)
+		return 0, inputf(FieldDuration, "duration %q is not a whole number of seconds", s)
 	}
 	return d, nil
 }

@@ -115,7 +115,7 @@ func TestMFACodeSources(t *testing.T) {
 			t.Errorf("Get without terminal: %v", err)
 		}
 		_, err = sts.TokenSource{Code: "12"}.Get(ctx)
-		as[*sts.UsageError](t, err)
+		inputError(t, err, sts.FieldTokenCode)
 	})
 }
 

@@ -38,10 +38,10 @@ type RoleProfile struct {
 // $AWS_CONFIG_FILE or ~/.aws/config): the section [profile name], or for
 // "default" [profile default] or else [default]. A missing file or profile, a
 // profile without role_arn, or a profile with both or neither of
-// source_profile and credential_source is a *UsageError.
+// source_profile and credential_source is an *InputError.
 func LoadRoleProfile(configFile, name string) (*RoleProfile, error) {
 	if name == "" {
-		return nil, usagef("empty profile name")
+		return nil, inputf(FieldRoleProfile, "empty profile name")
 	}
 	explicit := configFile != ""
 	if !explicit {
@@ -53,20 +53,20 @@ func LoadRoleProfile(configFile, name string) (*RoleProfile, error) {
 	data, err := os.ReadFile(configFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		if explicit {
-			return nil, usagef("config file %s does not exist", configFile)
+			return nil, inputf(FieldRoleProfile, "config file %s does not exist", configFile)
 		}
-		return nil, &UsageError{Err: &ProfileNotFoundError{Profile: name, Files: []string{configFile}}}
+		return nil, &ProfileNotFoundError{Profile: name, Files: []string{configFile}}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the config file: %w", err)
 	}
 	f, err := ini.LoadSources(iniOptions, data)
 	if err != nil {
-		return nil, &UsageError{Msg: fmt.Sprintf("config file %s cannot be parsed: %v", configFile, err)}
+		return nil, inputf(FieldRoleProfile, "config file %s cannot be parsed: %v", configFile, err)
 	}
 	sec := configSection(f, name)
 	if sec == nil {
-		return nil, &UsageError{Err: &ProfileNotFoundError{Profile: name, Files: []string{configFile}}}
+		return nil, &ProfileNotFoundError{Profile: name, Files: []string{configFile}}
 	}
 	get := func(k string) string { return strings.TrimSpace(sec.Key(k).String()) }
 	p := &RoleProfile{
@@ -82,20 +82,20 @@ func LoadRoleProfile(configFile, name string) (*RoleProfile, error) {
 	}
 	where := fmt.Sprintf("profile %q in %s", name, configFile)
 	if p.RoleARN == "" {
-		return nil, &UsageError{Msg: where + " has no role_arn", Suggestion: "--from-profile needs a role profile: role_arn with source_profile or credential_source"}
+		return nil, &InputError{Field: FieldRoleProfile, Msg: where + " has no role_arn"}
 	}
 	switch {
 	case p.SourceProfile == "" && p.CredentialSource == "":
-		return nil, &UsageError{Msg: where + " has neither source_profile nor credential_source", Suggestion: "name the profile whose credentials assume the role with source_profile = NAME"}
+		return nil, &InputError{Field: FieldRoleProfile, Msg: where + " has neither source_profile nor credential_source"}
 	case p.SourceProfile != "" && p.CredentialSource != "":
-		return nil, usagef("%s has both source_profile and credential_source; it may have only one", where)
+		return nil, inputf(FieldRoleProfile, "%s has both source_profile and credential_source; it may have only one", where)
 	case p.CredentialSource != "" && !validCredentialSource(p.CredentialSource):
-		return nil, usagef("%s: credential_source %q is not one of Environment, Ec2InstanceMetadata, EcsContainer", where, p.CredentialSource)
+		return nil, inputf(FieldRoleProfile, "%s: credential_source %q is not one of Environment, Ec2InstanceMetadata, EcsContainer", where, p.CredentialSource)
 	}
 	if s := get("duration_seconds"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n <= 0 {
-			return nil, usagef("%s: duration_seconds %q is not a positive number of seconds", where, s)
+			return nil, inputf(FieldRoleProfile, "%s: duration_seconds %q is not a positive number of seconds", where, s)
 		}
 		p.Duration = time.Duration(n) * time.Second
 	}

@@ -1,6 +1,7 @@
 package sts_test
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,9 +87,19 @@ sso_start_url = https://example.awsapps.com/start
 		t.Errorf("Source %+v", src)
 	}
 
+	// A profile that is not there is a ProfileNotFoundError of its own.
+	for _, name := range []string{"nope", "base"} { // [base] is not [profile base]
+		_, err := sts.LoadRoleProfile(cfg, name)
+		pe := as[*sts.ProfileNotFoundError](t, err)
+		if pe.Profile != name || len(pe.Files) != 1 || pe.Files[0] != cfg || err.Error() != `profile "`+name+`" not found in `+cfg {
+			t.Errorf("%s: %+v: %v", name, pe, err)
+		}
+		if errors.As(err, new(*sts.InputError)) {
+			t.Errorf("%s: %v is still wrapped in an InputError", name, err)
+		}
+	}
+	// A profile that is there but is no role profile is an InputError.
 	for _, tc := range []struct{ name, want string }{
-		{"nope", `profile "nope" not found in ` + cfg},
-		{"base", `profile "base" not found`}, // [base] is not [profile base]
 		{"plain", "has no role_arn"},
 		{"both", "both source_profile and credential_source"},
 		{"neither", "neither source_profile nor credential_source"},
@@ -97,18 +108,28 @@ sso_start_url = https://example.awsapps.com/start
 		{"", "empty profile name"},
 	} {
 		_, err := sts.LoadRoleProfile(cfg, tc.name)
-		ue := as[*sts.UsageError](t, err)
-		if !strings.Contains(ue.Error(), tc.want) {
-			t.Errorf("%s: error %q does not say %q", tc.name, ue, tc.want)
+		ie := inputError(t, err, sts.FieldRoleProfile)
+		if !strings.Contains(ie.Error(), tc.want) {
+			t.Errorf("%s: error %q does not say %q", tc.name, ie, tc.want)
+		}
+		if tc.name != "" && !strings.Contains(ie.Error(), `profile "`+tc.name+`" in `+cfg) {
+			t.Errorf("%s: error %q does not name the profile and file", tc.name, ie)
+		}
+		if strings.Contains(ie.Error(), "--") {
+			t.Errorf("%s: error %q names a flag", tc.name, ie)
 		}
 	}
 	_, err = sts.LoadRoleProfile(filepath.Join(dir, "missing"), "prod")
-	if ue := as[*sts.UsageError](t, err); !strings.Contains(ue.Error(), "does not exist") {
-		t.Errorf("missing file: %v", ue)
+	if ie := inputError(t, err, sts.FieldRoleProfile); !strings.Contains(ie.Error(), "does not exist") {
+		t.Errorf("missing file: %v", ie)
 	}
+	// Without an explicit file, a missing default file means the profile
+	// is not found.
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "missing"))
 	_, err = sts.LoadRoleProfile("", "prod")
-	as[*sts.ProfileNotFoundError](t, err)
+	if pe := as[*sts.ProfileNotFoundError](t, err); pe.Profile != "prod" || len(pe.Files) != 1 || pe.Files[0] != filepath.Join(dir, "missing") {
+		t.Errorf("%+v", pe)
+	}
 }
 
 // TestLoadRoleProfileDefaultSection: [profile default] wins over [default].
@@ -132,29 +153,6 @@ func TestParseDuration(t *testing.T) {
 	}
 	for _, in := range []string{"", "0", "-1h", "-60", "1.5s", "abc", "1d", "99999999999999999999"} {
 		_, err := sts.ParseDuration(in)
-		as[*sts.UsageError](t, err)
-	}
-}
-
-func TestDefaultSessionName(t *testing.T) {
-	now := time.Unix(1763860000, 0)
-	for user, want := range map[string]string{
-		"sue":                    "credswap-sue-1763860000",
-		"sue.smith@example.com":  "credswap-sue.smith@example.com-1763860000",
-		`CORP\sue`:               "credswap-sue-1763860000",
-		"José Ünal":              "credswap-Josnal-1763860000",
-		"":                       "credswap-1763860000",
-		"!!!":                    "credswap-1763860000",
-		strings.Repeat("x", 100): "credswap-" + strings.Repeat("x", 44) + "-1763860000",
-		"a/b:c;d":                "credswap-abcd-1763860000",
-	} {
-		got := sts.DefaultSessionName(user, now)
-		if got != want {
-			t.Errorf("DefaultSessionName(%q) = %q, want %q", user, got, want)
-		}
-		in := sts.AssumeRoleInput{RoleARN: adminRole, SessionName: got}
-		if err := in.Validate(false); err != nil || len(got) > 64 {
-			t.Errorf("%q is not a valid session name: %v", got, err)
-		}
+		inputError(t, err, sts.FieldDuration)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,8 +87,8 @@ func TestSourceDefaultChain(t *testing.T) {
 	srv.ResetRequests()
 	_, err = defaultChain(t, srv).CallerIdentity(ctx)
 	ce := as[*sts.CredentialsError](t, err)
-	if ce.Hint() == "" {
-		t.Errorf("no hint for %v", ce)
+	if ce.Profile != "" || ce.SSO || !strings.HasPrefix(ce.Error(), "cannot get source credentials from the default chain: ") {
+		t.Errorf("%+v: %v", ce, ce)
 	}
 	if n := srv.Count(""); n != 0 {
 		t.Errorf("%d requests without credentials", n)
@@ -119,8 +121,8 @@ func TestSourceCredentialProcess(t *testing.T) {
 	writeFile(t, dir, "config", "[profile proc]\ncredential_process = /bin/false\n")
 	srv.ResetRequests()
 	_, err = client(t, srv, sts.Config{Profile: "proc"}).CallerIdentity(ctx)
-	if ce := as[*sts.CredentialsError](t, err); ce.Profile != "proc" || !strings.Contains(ce.Error(), `profile "proc"`) {
-		t.Errorf("%v", ce)
+	if ce := as[*sts.CredentialsError](t, err); ce.Profile != "proc" || ce.SSO || !strings.Contains(ce.Error(), `profile "proc"`) {
+		t.Errorf("%+v: %v", ce, ce)
 	}
 	if n := srv.Count(""); n != 0 {
 		t.Errorf("%d requests sent", n)
@@ -263,15 +265,16 @@ sso_region = us-east-1
 		})
 	}
 
-	// A token the portal does not know: a CredentialsError with a hint to
-	// sign in again.
+	// A token the portal does not know: a CredentialsError that names the
+	// profile and says it signs in through IAM Identity Center, so that the
+	// caller can tell the user to sign in again.
 	srv.AddSSORole("other", "111122223333", "Dev")
 	sum := sha1.Sum([]byte("corp"))
 	writeFile(t, dir, filepath.Join(".aws", "sso", "cache", hex.EncodeToString(sum[:])+".json"), strings.Replace(token, "cached-token", "revoked", 1))
 	_, err := client(t, srv, sts.Config{Profile: "sso"}).CallerIdentity(ctx)
 	ce := as[*sts.CredentialsError](t, err)
-	if !strings.Contains(ce.Hint(), "aws sso login --profile sso") {
-		t.Errorf("hint %q", ce.Hint())
+	if ce.Profile != "sso" || !ce.SSO || !strings.Contains(ce.Error(), `profile "sso"`) || strings.Contains(ce.Error(), "--") {
+		t.Errorf("%+v: %v", ce, ce)
 	}
 }
 
@@ -297,7 +300,11 @@ func TestSourceCredentialSource(t *testing.T) {
 		t.Error("Environment without keys accepted")
 	}
 	_, err := sts.New(ctx, sts.Config{CredentialSource: "Nowhere"})
-	as[*sts.UsageError](t, err)
+	if ie := inputError(t, err, sts.FieldCredentialSource); !strings.Contains(ie.Error(), `"Nowhere"`) {
+		t.Errorf("error %q", ie)
+	}
+	_, err = sts.New(ctx, sts.Config{CredentialSource: "Environment", Profile: "base"})
+	inputError(t, err, sts.FieldCredentialSource)
 }
 
 // TestFromProfile reads a role profile and assumes its role with its source
@@ -347,6 +354,8 @@ mfa_serial = `+mfaSerial+`
 }
 
 // TestSourceIsAssumedRole covers the ways a source is known to be a role.
+// The package no longer reads x_principal_arn from the credentials file: the
+// caller that has read it says so with SourceAssumedRole.
 func TestSourceIsAssumedRole(t *testing.T) {
 	dir := isolate(t)
 	writeFile(t, dir, "credentials", baseCredentials+`[prod]
@@ -367,13 +376,19 @@ x_principal_arn = arn:aws:iam::111122223333:user/sue
 		want bool
 	}{
 		{"long-term profile", sts.Config{Profile: "base"}, false},
-		{"x_principal_arn assumed role", sts.Config{Profile: "prod"}, true},
+		// A static section is not a chain unless the caller says so, even
+		// with an assumed-role x_principal_arn the package does not read.
+		{"static section, x_principal_arn assumed role, not told", sts.Config{Profile: "prod"}, false},
+		{"static section, told", sts.Config{Profile: "prod", SourceAssumedRole: true}, true},
 		{"x_principal_arn user (session)", sts.Config{Profile: "base-mfa"}, false},
 		{"role_arn profile", sts.Config{Profile: "chain"}, true},
 		{"given assumed-role credentials", sts.Config{Credentials: &sts.Credentials{AccessKeyID: "A", SecretAccessKey: "B", ARN: "arn:aws:sts::1:assumed-role/R/s"}}, true},
 		{"given session credentials", sts.Config{Credentials: &sts.Credentials{AccessKeyID: "A", SecretAccessKey: "B", SessionToken: "C", ARN: sueARN}}, false},
-		{"given credentials of a role section", sts.Config{Profile: "prod", Credentials: &sts.Credentials{AccessKeyID: "A", SecretAccessKey: "B"}}, true},
+		{"given credentials of a role section, not told", sts.Config{Profile: "prod", Credentials: &sts.Credentials{AccessKeyID: "A", SecretAccessKey: "B", SessionToken: "C"}}, false},
+		{"given credentials of a role section, told", sts.Config{Profile: "prod", SourceAssumedRole: true, Credentials: &sts.Credentials{AccessKeyID: "A", SecretAccessKey: "B", SessionToken: "C"}}, true},
+		{"given credentials of a role section with its ARN", sts.Config{Profile: "prod", Credentials: &sts.Credentials{AccessKeyID: "A", SecretAccessKey: "B", SessionToken: "C", ARN: "arn:aws:sts::111122223333:assumed-role/Admin/sue"}}, true},
 		{"environment", sts.Config{CredentialSource: "Ec2InstanceMetadata"}, false},
+		{"environment, told", sts.Config{CredentialSource: "Ec2InstanceMetadata", SourceAssumedRole: true}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := sts.New(ctx, tc.cfg)
@@ -387,24 +402,108 @@ x_principal_arn = arn:aws:iam::111122223333:user/sue
 	}
 }
 
-// TestProfileNotFound: an explicit profile that exists nowhere is a usage
-// error naming it and the files looked at.
+// TestSourceAssumedRoleLimitsDuration: a source the caller knows to be an
+// assumed role is held to the chaining hour before any request; without
+// that knowledge the same static section may ask for more, and STS decides.
+func TestSourceAssumedRoleLimitsDuration(t *testing.T) {
+	dir := isolate(t)
+	srv := newFake(t)
+	role, err := client(t, srv, sts.Config{}).AssumeRole(ctx, sts.AssumeRoleInput{RoleARN: adminRole, SessionName: "sue"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "credentials", "[prod]\naws_access_key_id = "+role.AccessKeyID+
+		"\naws_secret_access_key = "+role.SecretAccessKey+"\naws_session_token = "+role.SessionToken+
+		"\nx_principal_arn = "+role.ARN+"\n")
+	in := sts.AssumeRoleInput{RoleARN: adminRole, Duration: 2 * time.Hour}
+
+	for _, tc := range []struct {
+		name string
+		cfg  sts.Config
+	}{
+		{"profile, told", sts.Config{Profile: "prod", SourceAssumedRole: true}},
+		{"given credentials, told", sts.Config{Profile: "prod", SourceAssumedRole: true, Credentials: &sts.Credentials{
+			AccessKeyID: role.AccessKeyID, SecretAccessKey: role.SecretAccessKey, SessionToken: role.SessionToken}}},
+		{"given credentials with their ARN", sts.Config{Credentials: role}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv.ResetRequests()
+			_, err := client(t, srv, tc.cfg).AssumeRole(ctx, in)
+			inputError(t, err, sts.FieldDuration)
+			if de := as[*sts.DurationError](t, err); !de.Chained || de.Requested != 2*time.Hour || de.Err != nil {
+				t.Errorf("%+v", de)
+			}
+			if n := srv.Count(""); n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+		})
+	}
+
+	// Not told: the request goes out and STS refuses it.
+	srv.ResetRequests()
+	_, err = client(t, srv, sts.Config{Profile: "prod"}).AssumeRole(ctx, in)
+	if de := as[*sts.DurationError](t, err); !de.Chained || de.Err == nil {
+		t.Errorf("%+v", de)
+	}
+	if errors.As(err, new(*sts.InputError)) {
+		t.Errorf("%v: refused before the request though nothing said it was a chain", err)
+	}
+	if n := srv.Count("AssumeRole"); n != 1 {
+		t.Errorf("%d AssumeRole requests, want 1", n)
+	}
+}
+
+// TestGivenCredentialsSkipCredentialsFile: with Config.Credentials the SDK
+// reads no credentials file (here one it could not even parse), while the
+// config file still supplies the profile's settings.
+func TestGivenCredentialsSkipCredentialsFile(t *testing.T) {
+	dir := isolate(t)
+	srv := newFake(t)
+	writeFile(t, dir, "credentials", "[base]\naws_access_key_id = "+bobKey+"\naws_secret_access_key = "+bobSecret+"\nnote = \"\n")
+	writeFile(t, dir, "config", "[profile base]\nregion = eu-west-1\n")
+	c, err := sts.New(ctx, withDefaults(sts.Config{Profile: "base", Credentials: sue()}, srv, true))
+	if err != nil {
+		t.Fatalf("New read the credentials file: %v", err)
+	}
+	if c.Region() != "eu-west-1" {
+		t.Errorf("region %q, want the config file's eu-west-1", c.Region())
+	}
+	if _, err := c.CallerIdentity(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := lastRequest(t, srv, "GetCallerIdentity"); r.AccessKey != sueKey || r.Region != "eu-west-1" {
+		t.Errorf("signed by %q in %q, want the given key in eu-west-1", r.AccessKey, r.Region)
+	}
+
+	// A profile only in the credentials file still names given credentials.
+	writeFile(t, dir, "credentials", "[static]\naws_access_key_id = "+bobKey+"\naws_secret_access_key = "+bobSecret+"\n")
+	if _, err := sts.New(ctx, sts.Config{Profile: "static", Credentials: sue()}); err != nil {
+		t.Errorf("named credentials: %v", err)
+	}
+	// Without given credentials the same unparsable file is read.
+	writeFile(t, dir, "credentials", "[base]\naws_access_key_id = "+bobKey+"\naws_secret_access_key = "+bobSecret+"\nnote = \"\n")
+	if _, err := sts.New(ctx, sts.Config{Profile: "base"}); !errors.Is(err, sts.ErrSharedFileParse) {
+		t.Errorf("New without credentials: %v, want ErrSharedFileParse", err)
+	}
+}
+
+// TestProfileNotFound: an explicit profile that exists nowhere is a
+// ProfileNotFoundError, not wrapped, naming it and the files looked at.
 func TestProfileNotFound(t *testing.T) {
 	dir := isolate(t)
 	writeFile(t, dir, "credentials", baseCredentials)
 	_, err := sts.New(ctx, sts.Config{Profile: "nope"})
-	as[*sts.UsageError](t, err)
-	pe := as[*sts.ProfileNotFoundError](t, err)
-	if pe.Profile != "nope" {
+	pe, ok := err.(*sts.ProfileNotFoundError)
+	if !ok {
+		t.Fatalf("error %v (%T), want a *sts.ProfileNotFoundError", err, err)
+	}
+	if pe.Profile != "nope" || !slices.Contains(pe.Files, filepath.Join(dir, "credentials")) || !slices.Contains(pe.Files, filepath.Join(dir, "config")) {
 		t.Errorf("%+v", pe)
 	}
 	for _, want := range []string{`"nope"`, filepath.Join(dir, "credentials"), filepath.Join(dir, "config")} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
-	}
-	if hint(err) == "" {
-		t.Error("no hint")
 	}
 	// Given credentials only borrow the name: no error.
 	if _, err := sts.New(ctx, sts.Config{Profile: "nope", Credentials: sue()}); err != nil {
@@ -445,10 +544,12 @@ func TestRegionAndEndpoint(t *testing.T) {
 	}
 	for _, bad := range []string{"sts.amazonaws.com", "ftp://x", "http://", "::"} {
 		_, err := sts.New(ctx, sts.Config{EndpointURL: bad})
-		as[*sts.UsageError](t, err)
+		if ie := inputError(t, err, sts.FieldEndpoint); !strings.Contains(ie.Error(), fmt.Sprintf("%q", bad)) {
+			t.Errorf("error %q does not quote %q", ie, bad)
+		}
 	}
 	_, err := sts.New(ctx, sts.Config{Timeout: -time.Second})
-	as[*sts.UsageError](t, err)
+	inputError(t, err, sts.FieldTimeout)
 }
 
 // withDefaults is what client does, without failing the test, and with the
@@ -474,7 +575,7 @@ func defaultChain(t *testing.T, srv interface{ URL() string }) *sts.Client {
 }
 
 // The SDK's ini parser panics on a value that is a lone quote; New turns
-// that into an error with a hint instead of crashing the process.
+// that into an error naming the profile instead of crashing the process.
 func TestSourceFileTheSDKCannotParse(t *testing.T) {
 	dir := isolate(t)
 	srv := newFake(t)
@@ -484,8 +585,8 @@ func TestSourceFileTheSDKCannotParse(t *testing.T) {
 	if !errors.As(err, &ce) || !errors.Is(err, sts.ErrSharedFileParse) {
 		t.Fatalf("New: %v, want a *CredentialsError wrapping ErrSharedFileParse", err)
 	}
-	if h := ce.Hint(); !strings.Contains(h, "lone") {
-		t.Errorf("hint %q", h)
+	if ce.Profile != "base" || ce.SSO || !strings.Contains(ce.Error(), `profile "base"`) || !strings.Contains(ce.Error(), "cannot parse") {
+		t.Errorf("%+v: %v", ce, ce)
 	}
 	if srv.Count("") != 0 {
 		t.Errorf("a request was sent")

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/user"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,8 +27,6 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
-
-	"github.com/credswap/credswap/credfile"
 )
 
 // DefaultTimeout bounds an operation, retries included, when Config.Timeout
@@ -81,9 +78,17 @@ type Config struct {
 	// means the SDK's default (20s). Tests make it small.
 	MaxBackoff time.Duration
 
-	// Credentials, if set, are the source instead of a profile: refresh and
-	// whoami use the credentials of a section this way.
+	// Credentials, if set, are the source instead of a profile: the caller
+	// that has read a section of static keys hands them over, so that the
+	// SDK does not parse the credentials file again (at 10,000 sections
+	// that parse is most of an assume). The credentials file is then not
+	// read at all; the config file still is, for the profile's settings.
 	Credentials *Credentials
+
+	// SourceAssumedRole says the caller knows the source credentials to be
+	// an assumed role (their x_principal_arn), so that the one-hour limit
+	// of role chaining is checked before the call.
+	SourceAssumedRole bool
 
 	// SourceToken gives the MFA code when the source profile is itself a
 	// role chain with mfa_serial; the zero value prompts on the terminal.
@@ -139,16 +144,14 @@ type Client struct {
 	idMu     sync.Mutex
 	identity *Identity // the source's identity, once a CallerIdentity call found it
 
-	principalMu sync.Mutex
-	principal   map[string]bool // profile -> its x_principal_arn is an assumed role
 }
 
 // New loads the SDK configuration for cfg, shared files honoured. It does not
-// call the network. An explicit profile that does not exist is a *UsageError
-// wrapping a *ProfileNotFoundError.
+// call the network. An explicit profile that does not exist is a
+// *ProfileNotFoundError.
 func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Timeout < 0 {
-		return nil, usagef("negative timeout %s", cfg.Timeout)
+		return nil, inputf(FieldTimeout, "negative timeout %s", cfg.Timeout)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
@@ -156,14 +159,14 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.EndpointURL != "" {
 		u, err := url.Parse(cfg.EndpointURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, &UsageError{Msg: fmt.Sprintf("invalid endpoint URL %q", cfg.EndpointURL), Suggestion: "an endpoint URL looks like https://sts.eu-west-1.amazonaws.com"}
+			return nil, inputf(FieldEndpoint, "invalid endpoint URL %q", cfg.EndpointURL)
 		}
 	}
 	if cfg.CredentialSource != "" && !validCredentialSource(cfg.CredentialSource) {
-		return nil, usagef("credential_source %q is not one of Environment, Ec2InstanceMetadata, EcsContainer", cfg.CredentialSource)
+		return nil, inputf(FieldCredentialSource, "credential_source %q is not one of Environment, Ec2InstanceMetadata, EcsContainer", cfg.CredentialSource)
 	}
 	if cfg.CredentialSource != "" && cfg.Profile != "" {
-		return nil, usagef("a source profile and a credential_source cannot be used together")
+		return nil, inputf(FieldCredentialSource, "a source profile and a credential_source cannot be used together")
 	}
 	c := &Client{cfg: cfg, now: cfg.Now}
 	if c.now == nil {
@@ -192,8 +195,14 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		// as an error or through Warn.
 		config.WithLogger(logging.Nop{}),
 	}
+	// withCredentialsFile is opts with the credentials file the SDK reads.
+	withCredentialsFile := opts
 	if cfg.CredentialsFile != "" {
-		opts = append(opts, config.WithSharedCredentialsFiles([]string{cfg.CredentialsFile}))
+		withCredentialsFile = append(opts[:len(opts):len(opts)], config.WithSharedCredentialsFiles([]string{cfg.CredentialsFile}))
+	}
+	opts = withCredentialsFile
+	if cfg.Credentials != nil {
+		opts = append(opts[:len(opts):len(opts)], config.WithSharedCredentialsFiles([]string{}))
 	}
 	if cfg.ConfigFile != "" {
 		opts = append(opts, config.WithSharedConfigFiles([]string{cfg.ConfigFile}))
@@ -214,10 +223,15 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 
 	awsCfg, err := loadDefaultConfig(ctx, withProfile...)
-	if err != nil && cfg.Credentials != nil && cfg.Profile != "" {
-		// The profile only names given credentials: a profile that exists
-		// in neither file is no reason to fail.
+	if err != nil && cfg.Credentials != nil && isNotExist(err) {
+		// The profile only names given credentials, and the config file
+		// has nothing for it: its settings are the defaults.
 		awsCfg, err = loadDefaultConfig(ctx, opts...)
+		if err != nil && isNotExist(err) {
+			// AWS_PROFILE names a profile of the credentials file only,
+			// which the SDK insists on finding: let it read that file.
+			awsCfg, err = loadDefaultConfig(ctx, withCredentialsFile...)
+		}
 	}
 	if err != nil {
 		return nil, c.loadError(err)
@@ -275,6 +289,13 @@ func loadDefaultConfig(ctx context.Context, opts ...func(*config.LoadOptions) er
 	return config.LoadDefaultConfig(ctx, opts...)
 }
 
+// isNotExist reports whether the SDK's loader failed for want of a profile.
+func isNotExist(err error) bool {
+	var nx config.SharedConfigProfileNotExistError
+	var nxp *config.SharedConfigProfileNotExistError
+	return errors.As(err, &nx) || errors.As(err, &nxp)
+}
+
 // loadError explains a failure of the SDK's loader.
 func (c *Client) loadError(err error) error {
 	var nx config.SharedConfigProfileNotExistError
@@ -283,11 +304,11 @@ func (c *Client) loadError(err error) error {
 		if len(files) == 0 {
 			files = c.files()
 		}
-		return &UsageError{Err: &ProfileNotFoundError{Profile: nx.Profile, Files: files}}
+		return &ProfileNotFoundError{Profile: nx.Profile, Files: files}
 	}
 	var nxp *config.SharedConfigProfileNotExistError
 	if errors.As(err, &nxp) {
-		return &UsageError{Err: &ProfileNotFoundError{Profile: nxp.Profile, Files: c.files()}}
+		return &ProfileNotFoundError{Profile: nxp.Profile, Files: c.files()}
 	}
 	return &CredentialsError{Profile: c.cfg.Profile, Err: err}
 }
@@ -423,14 +444,16 @@ func (c *Client) ClockSkew() time.Duration { return time.Duration(c.skew.Load())
 
 // SourceIsAssumedRole reports whether the source credentials are known,
 // without a network call, to be role credentials, so that the role-chaining
-// limit of one hour applies: the given Credentials have an assumed-role ARN;
-// the source profile assumes a role itself (role_arn), signs in through SSO or
-// a web identity; or its section in the credentials file has an
-// x_principal_arn that is an assumed-role ARN (credswap wrote it). Session
-// credentials from GetSessionToken are not a chain.
+// limit of one hour applies: the caller says so (Config.SourceAssumedRole),
+// the given Credentials have an assumed-role ARN, or the source profile
+// assumes a role itself (role_arn), signs in through SSO or a web identity.
+// Session credentials from GetSessionToken are not a chain.
 func (c *Client) SourceIsAssumedRole(ctx context.Context) bool {
+	if c.cfg.SourceAssumedRole {
+		return true
+	}
 	if cr := c.cfg.Credentials; cr != nil {
-		return isAssumedRoleARN(cr.ARN) || (c.cfg.Profile != "" && c.principalIsAssumedRole(c.cfg.Profile))
+		return isAssumedRoleARN(cr.ARN)
 	}
 	if c.cfg.CredentialSource != "" {
 		return false
@@ -441,35 +464,9 @@ func (c *Client) SourceIsAssumedRole(ctx context.Context) bool {
 		return os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != ""
 	}
 	if sc := c.shared; sc != nil && sc.Profile == c.profile {
-		if sc.RoleARN != "" || sc.SSOAccountID != "" || sc.SSOSessionName != "" || sc.WebIdentityTokenFile != "" {
-			return true
-		}
+		return sc.RoleARN != "" || sc.SSOAccountID != "" || sc.SSOSessionName != "" || sc.WebIdentityTokenFile != ""
 	}
-	return c.principalIsAssumedRole(c.profile)
-}
-
-// principalIsAssumedRole reads x_principal_arn from the profile's section of
-// the credentials file, once per client and profile. Only that section is
-// parsed: loading the whole file with ini.v1 costs O(sections²) (it looks
-// up every new section in a list) and took 0.5 s on a file of 10,000
-// sections, once per AssumeRole.
-func (c *Client) principalIsAssumedRole(profile string) bool {
-	c.principalMu.Lock()
-	defer c.principalMu.Unlock()
-	if v, ok := c.principal[profile]; ok {
-		return v
-	}
-	v := false
-	if f, err := credfile.Read(c.credentialsFile()); err == nil {
-		if sec, err := f.Section(profile); err == nil && sec != nil {
-			v = isAssumedRoleARN(sec.Get("x_principal_arn"))
-		}
-	}
-	if c.principal == nil {
-		c.principal = map[string]bool{}
-	}
-	c.principal[profile] = v
-	return v
+	return false
 }
 
 func isAssumedRoleARN(arn string) bool { return strings.Contains(arn, ":assumed-role/") }
@@ -518,7 +515,7 @@ func (c *Client) source(k *call) error {
 		}
 	}
 	sso := c.shared != nil && c.shared.Profile == c.profile && (c.shared.SSOAccountID != "" || c.shared.SSOSessionName != "")
-	return &CredentialsError{Profile: c.profile, Err: err, sso: sso}
+	return &CredentialsError{Profile: c.profile, Err: err, SSO: sso}
 }
 
 // AssumeRole validates in, obtains the MFA code if needed, and assumes the
@@ -529,7 +526,7 @@ func (c *Client) AssumeRole(ctx context.Context, in AssumeRoleInput) (*Credentia
 	}
 	name := in.SessionName
 	if name == "" {
-		name = DefaultSessionName(currentUser(), c.now())
+		name = fmt.Sprintf("%s%d", sessionNameStart, c.now().Unix())
 	}
 	d := in.Duration
 	if d == 0 {
@@ -591,30 +588,11 @@ func (c *Client) AssumeRole(ctx context.Context, in AssumeRoleInput) (*Credentia
 // accessDenied builds the AccessDeniedError for a refused AssumeRole, asking
 // STS who the caller is (a failure of that is ignored).
 func (c *Client) accessDenied(ctx context.Context, in *AssumeRoleInput, err error) error {
-	e := &AccessDeniedError{RoleARN: in.RoleARN, Err: err}
+	e := &AccessDeniedError{RoleARN: in.RoleARN, Err: err, MFA: in.MFASerial != "", ExternalID: in.ExternalID != "",
+		Tags: len(in.Tags) > 0, SourceIdentity: in.SourceIdentity != ""}
 	if id, ierr := c.CallerIdentity(ctx); ierr == nil {
 		e.CallerARN = id.ARN
 	}
-	caller := e.CallerARN
-	if caller == "" {
-		caller = "the caller"
-	}
-	e.Causes = append(e.Causes, fmt.Sprintf("the role's trust policy does not name %s (or its account) as a principal", caller))
-	if in.MFASerial == "" {
-		e.Causes = append(e.Causes, "the trust policy requires MFA (aws:MultiFactorAuthPresent): pass --mfa-serial")
-	}
-	if in.ExternalID == "" {
-		e.Causes = append(e.Causes, "the trust policy requires an external id (sts:ExternalId): pass --external-id")
-	} else {
-		e.Causes = append(e.Causes, "the external id differs from the trust policy's sts:ExternalId")
-	}
-	if len(in.Tags) > 0 {
-		e.Causes = append(e.Causes, "the trust policy does not allow sts:TagSession, which --tag needs")
-	}
-	if in.SourceIdentity != "" {
-		e.Causes = append(e.Causes, "the trust policy does not allow sts:SetSourceIdentity, which --source-identity needs")
-	}
-	e.Causes = append(e.Causes, fmt.Sprintf("the caller's own policies do not allow sts:AssumeRole on %s", in.RoleARN))
 	return e
 }
 
@@ -625,7 +603,7 @@ func (c *Client) GetSessionToken(ctx context.Context, in SessionInput) (*Credent
 		return nil, err
 	}
 	if c.SourceIsAssumedRole(ctx) || (c.cfg.Credentials != nil && c.cfg.Credentials.SessionToken != "") {
-		return nil, &UsageError{Msg: "a session needs long-term credentials, and the source holds temporary ones", Suggestion: "name the profile with the long-term access keys with -s"}
+		return nil, inputf(FieldSource, "a session needs long-term credentials, and the source holds temporary ones")
 	}
 	d := in.Duration
 	if d == 0 {
@@ -691,19 +669,6 @@ func fromSTS(sc *types.Credentials, info *callInfo) *Credentials {
 		Expiration:      aws.ToTime(sc.Expiration).UTC(),
 		ServerTime:      info.server(),
 	}
-}
-
-// currentUser is the login name for the default session name.
-func currentUser() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
-	}
-	for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // callInfoKey carries a *callInfo in the context of one operation.

@@ -56,10 +56,10 @@ type TokenSource struct {
 // validate checks what can be checked without running or asking anything.
 func (t TokenSource) validate() error {
 	if t.Code != "" && !tokenCodeRe().MatchString(t.Code) {
-		return &UsageError{Msg: "the MFA token code must be exactly 6 digits", Suggestion: "pass the current code of the device, e.g. --token-code 123456"}
+		return inputf(FieldTokenCode, "the MFA token code must be exactly 6 digits")
 	}
 	if t.Timeout < 0 {
-		return usagef("negative token command timeout %s", t.Timeout)
+		return inputf(FieldTokenCode, "negative token command timeout %s", t.Timeout)
 	}
 	return nil
 }
