@@ -94,6 +94,8 @@ func (tx *Tx) lookup(name string) (idx int, added *chunk, err error) {
 // aws_secret_access_key, aws_session_token, aws_credential_expiration,
 // x_security_token_expires, x_principal_arn, aws_account_id and any
 // x_credswap_ key; every value is non-empty and made of [A-Za-z0-9/+=:._@,-].
+// It may also hold region (KeyRegion), which is written only when the
+// section has no region key: a region the user wrote is never changed.
 //
 // In an existing section, an owned key present in values is rewritten in
 // place as "key = value" (its continuation lines and any duplicate of it go);
@@ -126,11 +128,13 @@ func (tx *Tx) Set(profile string, values map[string]string) error {
 	values = maps.Clone(values)
 	switch {
 	case added != nil:
+		dropPresent(parseBody(added.data, profile), values)
 		added.data = setBody(parseBody(added.data, profile), profile, values, tx.file.eol)
 		added.values = values
 	case i >= 0:
 		c := tx.current(i)
 		b := parseBody(c.data, profile)
+		dropPresent(b, values)
 		data := setBody(b, profile, values, tx.file.eol)
 		if data == c.data {
 			return nil // already holds exactly these values
@@ -151,6 +155,20 @@ func (tx *Tx) Set(profile string, values map[string]string) error {
 		tx.added = append(tx.added, c)
 	}
 	return nil
+}
+
+// dropPresent removes region from values when section b has one: it is
+// the user's.
+func dropPresent(b *body, values map[string]string) {
+	if _, ok := values[KeyRegion]; !ok {
+		return
+	}
+	for _, it := range b.items {
+		if it.key == KeyRegion {
+			delete(values, KeyRegion)
+			return
+		}
+	}
 }
 
 // checkDefaults refuses to write profile when a [DEFAULT] section holds an

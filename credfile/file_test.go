@@ -80,11 +80,11 @@ func TestRefusals(t *testing.T) {
 			name:   "a key credswap does not own",
 			before: "[a]\n",
 			edit: func(p string) error {
-				_, err := Write(p, "a", with(creds, "region", "us-east-1"), Options{})
+				_, err := Write(p, "a", with(creds, "output", "json"), Options{})
 				return err
 			},
 			target:  new(*ValueError),
-			message: `"region"`,
+			message: `"output"`,
 		},
 		{
 			name:   "aws_security_token is never written",
@@ -519,5 +519,54 @@ func TestWarnNil(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); bytes.HasPrefix(b, []byte(utf8BOM)) {
 		t.Error("BOM kept")
+	}
+}
+
+// region is added to a section that has none, and never changes one the
+// user wrote.
+func TestRegionAddedOnlyWhenAbsent(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "credentials")
+	before := "[mine]\nregion = eu-west-1 # mine\n\n[bare]\noutput = json\n"
+	if err := os.WriteFile(p, []byte(before), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]string{
+		KeyAccessKeyID: "ASIAX", KeySecretAccessKey: "s", KeySessionToken: "t", KeyRegion: "us-east-2",
+	}
+	for _, name := range []string{"mine", "bare", "new"} {
+		if _, err := Write(p, name, values, Options{}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	f, err := Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"mine": "eu-west-1", "bare": "us-east-2", "new": "us-east-2"} {
+		s, _ := f.Section(name)
+		var regions []string
+		for _, kv := range s.Keys {
+			if kv.Key == KeyRegion {
+				regions = append(regions, kv.Value)
+			}
+		}
+		if len(regions) != 1 || regions[0] != want {
+			t.Errorf("[%s] region lines %q, want one %q", name, regions, want)
+		}
+	}
+	// Writing again keeps the one line, and a second write with another
+	// region does not change the one credswap wrote either: it is the
+	// section's now.
+	values[KeyRegion] = "ap-south-1"
+	if _, err := Write(p, "bare", values, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ = Read(p)
+	if s, _ := f.Section("bare"); s.Get(KeyRegion) != "us-east-2" {
+		t.Errorf("[bare] region = %q after a second write", s.Get(KeyRegion))
+	}
+	if b, _ := os.ReadFile(p); !strings.Contains(string(b), "region = eu-west-1 # mine\n") {
+		t.Errorf("the user's region line changed:\n%s", b)
 	}
 }

@@ -37,13 +37,18 @@ const (
 	KeyPrincipalARN    = "x_principal_arn"
 	KeyAccountID       = "aws_account_id"
 	RecipePrefix       = "x_credswap_"
+
+	// KeyRegion is the one key credswap adds without owning it: Set
+	// writes it only into a section that has no region, and never
+	// changes or deletes one that is there.
+	KeyRegion = "region"
 )
 
 // writeOrder is the order in which new credential keys are appended (the
 // order of the CLI contract); recipe keys follow, sorted.
 var writeOrder = []string{
 	KeyAccessKeyID, KeySecretAccessKey, KeySessionToken, KeyExpiration,
-	KeyTokenExpires, KeyPrincipalARN, KeyAccountID,
+	KeyTokenExpires, KeyPrincipalARN, KeyAccountID, KeyRegion,
 }
 
 // IsOwnedKey reports whether credfile owns key (compared case-insensitively):

@@ -98,7 +98,7 @@ func checkKey(k string) error {
 		}
 		return nil
 	}
-	if !IsOwnedKey(k) {
+	if !IsOwnedKey(k) && k != KeyRegion {
 		return &ValueError{Key: k, Reason: "not a key credswap owns; other keys of a section are never changed"}
 	}
 	return nil
