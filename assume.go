@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/sts"
 )
@@ -32,7 +34,7 @@ Examples:
   # MFA, the code from a password manager
   credswap assume --role-arn arn:aws:iam::111122223333:role/Admin -s base \
     --mfa-serial arn:aws:iam::111122223333:mfa/sue --token-command 'op item get aws --otp'`,
-	run: runAssume,
+	flags: assumeFlags,
 }
 
 type assumeOptions struct {
@@ -51,16 +53,11 @@ type assumeOptions struct {
 	tags           []string
 	transitiveTags []string
 	sourceIdentity string
-	minRemaining   time.Duration
-	verify         bool
-	force          bool
-	output         string
-	quiet          bool
+	job            job
 }
 
-func runAssume(ctx context.Context, a *app, args []string) error {
+func assumeFlags(fs *pflag.FlagSet) runFunc {
 	var o assumeOptions
-	fs := a.newFlagSet("assume")
 	fs.StringVarP(&o.profile, "profile", "p", "default", "`NAME` of the section to write")
 	fs.StringVar(&o.roleARN, "role-arn", "", "`ARN` of the role to assume")
 	fs.StringVar(&o.fromProfile, "from-profile", "", "take the role and its options from this `profile` of the config file")
@@ -76,36 +73,51 @@ func runAssume(ctx context.Context, a *app, args []string) error {
 	fs.StringArrayVar(&o.tags, "tag", nil, "session tag `KEY=VALUE` (repeatable)")
 	fs.StringArrayVar(&o.transitiveTags, "transitive-tag", nil, "session tag `KEY` that passes on to chained roles (repeatable)")
 	fs.StringVar(&o.sourceIdentity, "source-identity", "", "source `identity` recorded in CloudTrail")
-	fs.Var(durationValue{&o.minRemaining}, "min-remaining", "do nothing when the section holds credentials for the same role valid at least this long")
-	fs.BoolVar(&o.verify, "verify", false, "after writing, call GetCallerIdentity with the new credentials")
-	fs.BoolVar(&o.force, "force", false, "overwrite a section that holds long-term keys (a backup copy of the file is written first)")
-	fs.StringVarP(&o.output, "output", "o", "text", "`FORMAT`: text, json or env")
-	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no summary")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("assume: unexpected argument %q", fs.Arg(0))
-	}
-	if err := checkOutput("assume", o.output, "text", "json", "env"); err != nil {
-		return err
-	}
-	if err := checkTargetName("--profile", o.profile); err != nil {
-		return err
-	}
-	if o.tokenCode != "" && o.tokenCommand != "" {
-		return usagef("assume: --token-code and --token-command exclude each other")
-	}
-
-	r := &recipe{Kind: kindAssume}
-	if o.fromProfile != "" {
-		cfgPath, err := a.configPath()
+	fs.Var(durationValue{&o.job.minRemaining}, "min-remaining", "do nothing when the section holds credentials for the same role valid at least this long")
+	fs.BoolVar(&o.job.verify, "verify", false, "after writing, call GetCallerIdentity with the new credentials")
+	fs.BoolVar(&o.job.force, "force", false, "overwrite a section that holds long-term keys (a backup copy of the file is written first)")
+	fs.StringVarP(&o.job.output, "output", "o", "text", "`FORMAT`: text, json or env")
+	fs.BoolVarP(&o.job.quiet, "quiet", "q", false, "no summary")
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		r, err := o.recipe(a, fs)
 		if err != nil {
 			return err
 		}
+		o.job.target, o.job.recipe, o.job.code = o.profile, r, o.tokenCode
+		return a.obtainAndWrite(ctx, &o.job)
+	}
+}
+
+// recipe checks the command line and turns it into the recipe of the
+// section: what --from-profile gives, with the flags given as well winning.
+func (o *assumeOptions) recipe(a *app, fs *pflag.FlagSet) (*recipe, error) {
+	if fs.NArg() > 0 {
+		return nil, usagef("assume: unexpected argument %q", fs.Arg(0))
+	}
+	if err := checkOutput("assume", o.job.output, "text", "json", "env"); err != nil {
+		return nil, err
+	}
+	if err := checkTargetName("--profile", o.profile); err != nil {
+		return nil, err
+	}
+	if o.tokenCode != "" && o.tokenCommand != "" {
+		return nil, usagef("assume: --token-code and --token-command exclude each other")
+	}
+	if fs.Changed("policy") && strings.TrimSpace(o.policy) == "" {
+		return nil, usagef("assume: --policy is empty: pass a JSON object or @FILE, or leave the flag out")
+	}
+	r := &recipe{Kind: kindAssume}
+	if o.fromProfile != "" {
+		if err := checkProfileName("--from-profile", o.fromProfile); err != nil {
+			return nil, err
+		}
+		cfgPath, err := a.configPath()
+		if err != nil {
+			return nil, err
+		}
 		rp, err := sts.LoadRoleProfile(cfgPath, o.fromProfile)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r.FromProfile = o.fromProfile
 		r.RoleARN = rp.RoleARN
@@ -117,7 +129,6 @@ func runAssume(ctx context.Context, a *app, args []string) error {
 		r.SessionName = rp.SessionName
 		r.Region = rp.Region
 	}
-	// Flags given as well win over the profile.
 	set := func(flag string, dst *string, v string) {
 		if fs.Changed(flag) {
 			*dst = v
@@ -136,221 +147,38 @@ func runAssume(ctx context.Context, a *app, args []string) error {
 	if fs.Changed("duration") {
 		r.Duration = o.duration
 	}
-	if a.g.region != "" {
-		r.Region = a.g.region
-	}
-	r.EndpointURL = a.g.endpointURL
-	if a.g.configFile != "" {
-		p, err := a.configPath()
-		if err != nil {
-			return err
-		}
-		r.ConfigFile = p
-	}
 	if r.RoleARN == "" {
 		if o.fromProfile != "" {
-			return usagef("assume: profile %q of the config file has no role_arn", o.fromProfile)
+			return nil, &sts.InputError{Field: sts.FieldRoleProfile, Msg: fmt.Sprintf("profile %q of the config file has no role_arn", o.fromProfile)}
 		}
-		return withHint(usagef("assume: --role-arn or --from-profile is required"), "run 'credswap help assume' for examples")
+		return nil, usagef("assume: --role-arn or --from-profile is required")
+	}
+	if r.MFASerial == "" && (o.tokenCode != "" || o.tokenCommand != "") {
+		return nil, &missingMFASerialError{what: map[bool]string{true: "code", false: "token command"}[o.tokenCode != ""]}
 	}
 	if r.SessionName == "" {
-		r.SessionPrefix = sanitizeSessionName("credswap-" + currentUser())
+		r.SessionPrefix = sessionPrefix()
 	}
 	if o.policy != "" {
 		p, err := readPolicy(o.policy)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r.Policy = p
 	}
 	r.PolicyARNs = o.policyARNs
 	tags, err := parseTags(o.tags)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.Tags = tags
 	r.TransitiveTags = o.transitiveTags
 	if r.SourceProfile != "" {
 		if err := checkProfileName("--source-profile", r.SourceProfile); err != nil {
-			return err
+			return nil, err
 		}
 	}
-
-	now := a.now()
-	in := sts.AssumeRoleInput{
-		RoleARN:           r.RoleARN,
-		SessionName:       r.sessionName(now),
-		ExternalID:        r.ExternalID,
-		SourceIdentity:    r.SourceIdentity,
-		Duration:          r.Duration,
-		MFASerial:         r.MFASerial,
-		Policy:            r.Policy,
-		PolicyARNs:        r.PolicyARNs,
-		Tags:              r.Tags,
-		TransitiveTagKeys: r.TransitiveTags,
-		Token: sts.TokenSource{
-			Code:    o.tokenCode,
-			Command: r.TokenCommand,
-			TTY:     a.mfaTTY,
-			Prompt:  fmt.Sprintf("MFA code for %s: ", r.MFASerial),
-		},
-	}
-	// Everything that can be checked without the network is checked before it.
-	if err := in.Validate(false); err != nil {
-		return err
-	}
-
-	path, target, err := a.lookupSection(o.profile)
-	if err != nil {
-		return err
-	}
-	if err := a.checkSourceIsNotTarget(r.SourceProfile, o.profile, target); err != nil {
-		return err
-	}
-	if target != nil && target.LongTerm() && !o.force {
-		return &credfile.LongTermError{Profile: o.profile}
-	}
-	if o.minRemaining > 0 && target != nil {
-		if exp, ok := target.Expiration(); ok && sameRole(target, r.RoleARN) && exp.Sub(now) >= o.minRemaining {
-			if !o.quiet && o.output == "text" {
-				a.infof("%s: still valid for %s (until %s), nothing to do", o.profile, span(exp.Sub(now)), rfc3339(exp))
-			}
-			return a.printAssumeResult(o.profile, path, sectionCredentials(target), o.output, true)
-		}
-	}
-
-	cfg, err := a.stsConfig(r.SourceProfile)
-	if err != nil {
-		return err
-	}
-	cfg.CredentialSource = r.CredentialSource
-	client, err := sts.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	creds, err := client.AssumeRole(ctx, in)
-	if err != nil {
-		return err
-	}
-	res, err := credfile.Write(path, o.profile, sectionValues(creds, r), a.fileOptions(o.force))
-	if err != nil {
-		return err
-	}
-	if o.verify {
-		if err := a.verify(ctx, cfg, creds); err != nil {
-			return err
-		}
-	}
-	if !o.quiet && o.output != "json" {
-		a.summary("assumed", o.profile, res.Path, creds)
-	}
-	a.warnShadowingConfig(o.profile)
-	return a.printAssumeResult(o.profile, res.Path, creds, o.output, false)
-}
-
-// warnShadowingConfig warns when the config file's profile of the same name
-// tells the AWS CLI to obtain credentials itself (a role, SSO, web identity):
-// botocore then never reads the section credswap wrote.
-func (a *app) warnShadowingConfig(profile string) {
-	cfgPath, err := a.configPath()
-	if err != nil {
-		return
-	}
-	cfg, err := credfile.Read(cfgPath)
-	if err != nil {
-		return
-	}
-	names := []string{"profile " + profile}
-	if profile == "default" {
-		names = append(names, "default")
-	}
-	for _, n := range names {
-		s, err := cfg.Section(n)
-		if err != nil || s == nil {
-			continue
-		}
-		for _, k := range []string{"role_arn", "sso_session", "sso_start_url", "web_identity_token_file"} {
-			if s.Has(k) {
-				a.warnf("profile %q of %s has %s: the AWS CLI and SDKs obtain its credentials themselves and ignore the section credswap wrote; write to another profile with -p", profile, a.displayPath(cfgPath), k)
-				return
-			}
-		}
-	}
-}
-
-// printAssumeResult prints what -o json and -o env put on stdout.
-func (a *app) printAssumeResult(profile, path string, c *sts.Credentials, output string, unchanged bool) error {
-	switch output {
-	case "json":
-		return writeJSON(a.stdout, struct {
-			Profile         string `json:"profile"`
-			ARN             string `json:"arn"`
-			Account         string `json:"account"`
-			Expiration      string `json:"expiration"`
-			CredentialsFile string `json:"credentials_file"`
-			Unchanged       bool   `json:"unchanged,omitempty"`
-		}{profile, c.ARN, c.Account, rfc3339(c.Expiration), path, unchanged})
-	case "env":
-		return writeShellExports(a.stdout, shellSh, c)
-	}
-	return nil
-}
-
-// summary is the one line an action prints on stderr: profile, ARN, file,
-// expiry and time left. The time left is measured against the server's
-// clock when STS sent one, so a skewed local clock does not mislead.
-func (a *app) summary(verb, profile, path string, c *sts.Credentials) {
-	now := a.now()
-	if !c.ServerTime.IsZero() {
-		now = c.ServerTime
-	}
-	who := c.ARN
-	if who == "" {
-		who = "temporary credentials"
-	}
-	a.infof("%s %s into [%s] of %s, expires %s (%s)", verb, who, profile, a.displayPath(path), rfc3339(c.Expiration), timeLeft(c.Expiration, now))
-}
-
-// verify calls GetCallerIdentity with new credentials and reports the ARN.
-func (a *app) verify(ctx context.Context, base sts.Config, creds *sts.Credentials) error {
-	cfg := base
-	cfg.Profile = ""
-	cfg.Credentials = creds
-	client, err := sts.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	id, err := client.CallerIdentity(ctx)
-	if err != nil {
-		return fmt.Errorf("the credentials were written, but GetCallerIdentity with them failed: %w", err)
-	}
-	a.infof("verified: the new credentials are %s", id.ARN)
-	if creds.ARN != "" && id.ARN != creds.ARN {
-		a.warnf("STS reported %s when assuming, but the credentials identify as %s", creds.ARN, id.ARN)
-	}
-	return nil
-}
-
-// checkSourceIsNotTarget refuses to overwrite the section whose credentials
-// would call STS: the call would consume what it replaces. Without -s the
-// SDK's chain reads AWS_PROFILE or [default] unless keys are in the
-// environment; that only matters when the target holds long-term keys.
-func (a *app) checkSourceIsNotTarget(source, target string, sec *credfile.Section) error {
-	if source != "" {
-		if source == target {
-			return withHint(usagef("the source profile and the target profile are both %q", target), "write the new credentials to another profile with -p")
-		}
-		return nil
-	}
-	implicit := a.getenv("AWS_PROFILE")
-	if implicit == "" {
-		implicit = "default"
-	}
-	if a.getenv("AWS_ACCESS_KEY_ID") == "" && implicit == target && sec != nil && sec.LongTerm() {
-		return withHint(usagef("without -s the source credentials come from [%s], which is also the target", target),
-			"name the source profile with -s, or write to another profile with -p")
-	}
-	return nil
+	return r, a.recordSettings(r)
 }
 
 // sameRole reports whether a section holds credentials for roleARN: by its

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runsUnattended runs a scheduler's credswap command line the way cron,
@@ -18,7 +19,11 @@ import (
 func runsUnattended(t *testing.T, what string, args []string) {
 	t.Helper()
 	p := newProcEnv(t)
+	// A 15-minute section written 10 minutes ago: due for every margin
+	// the units use (at most half its lifetime counts).
+	p.srv.Advance(-10 * time.Minute)
 	p.mustRun(t, "assume", "--role-arn", adminRole, "-s", "base", "-p", "due", "-d", "15m", "-q")
+	p.srv.Advance(10 * time.Minute)
 	p.srv.ResetRequests()
 	cmd, stderr := p.command(t, args...)
 	cmd.Stdin = nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/sts"
 )
@@ -20,65 +22,84 @@ When [prod] expires within --min-remaining, it is renewed from its recipe
 under the file's lock first (another process may have just renewed it: the
 file is read again once the lock is held). This command prints secrets on
 stdout: that is its purpose.`,
-	run: runCredentialProcess,
+	flags: credentialProcessFlags,
 }
 
-func runCredentialProcess(ctx context.Context, a *app, args []string) error {
+func credentialProcessFlags(fs *pflag.FlagSet) runFunc {
 	var profile string
 	minRemaining := 5 * time.Minute
-	fs := a.newFlagSet("credential-process")
 	fs.StringVarP(&profile, "profile", "p", "", "`NAME` of the section to print")
 	fs.Var(durationValue{&minRemaining}, "min-remaining", "renew first when the credentials expire within this long")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("credential-process: unexpected argument %q", fs.Arg(0))
-	}
-	if profile == "" {
-		return usagef("credential-process: -p PROFILE is required")
-	}
-	if err := checkProfileName("--profile", profile); err != nil {
-		return err
-	}
-	path, sec, err := a.needSection(profile)
-	if err != nil {
-		return err
-	}
-	if creds, ok := a.freshEnough(sec, minRemaining); ok {
-		return printCredentialProcess(a, creds)
-	}
-	if sec.Kind() != credfile.Managed {
-		return withHint(fmt.Errorf("[%s] expires within %s and is not managed by credswap, so it cannot be renewed", profile, span(minRemaining)), "write it with 'credswap assume' so that it carries its recipe")
-	}
-	var out *sts.Credentials
-	_, err = credfile.Edit(path, a.fileOptions(false), func(tx *credfile.Tx) error {
-		sec, err := tx.File().Section(profile)
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		if fs.NArg() > 0 {
+			return usagef("credential-process: unexpected argument %q", fs.Arg(0))
+		}
+		if profile == "" {
+			return usagef("credential-process: -p PROFILE is required")
+		}
+		if err := checkProfileName("--profile", profile); err != nil {
+			return err
+		}
+		path, sec, err := a.needSection(profile)
 		if err != nil {
 			return err
 		}
-		if sec == nil {
-			return fmt.Errorf("[%s] was removed from %s meanwhile", profile, a.displayPath(path))
+		margin := minRemaining
+		var r *recipe
+		if sec.Kind() == credfile.Managed {
+			if r, err = parseRecipe(sec.Recipe()); err != nil {
+				return fmt.Errorf("[%s]: %w", profile, err)
+			}
+			margin = a.margin(minRemaining, r.lifetime())
 		}
-		if creds, ok := a.freshEnough(sec, minRemaining); ok { // renewed by another process meanwhile
+		if creds, ok := a.freshEnough(sec, margin); ok {
+			return printCredentialProcess(a, creds)
+		}
+		if r == nil {
+			return &notManagedError{profile: profile, why: fmt.Sprintf("renewed (it expires within %s)", span(margin))}
+		}
+		cfg := a.readConfig()
+		var out *sts.Credentials
+		_, err = credfile.Edit(path, a.fileOptions(false), func(tx *credfile.Tx) error {
+			sec, err := tx.File().Section(profile)
+			if err != nil {
+				return err
+			}
+			if sec == nil {
+				return &noProfileError{profile: profile, files: []string{a.displayPath(path)}}
+			}
+			if creds, ok := a.freshEnough(sec, margin); ok { // renewed by another process meanwhile
+				out = creds
+				return nil
+			}
+			if r, err = parseRecipe(sec.Recipe()); err != nil {
+				return fmt.Errorf("[%s]: %w", profile, err)
+			}
+			src, err := a.sourceOf(tx.File(), cfg, r)
+			if err != nil {
+				return err
+			}
+			var writes []renewal
+			if err := a.renewDueSource(ctx, tx.File(), cfg, src, &writes, 0); err != nil {
+				return err
+			}
+			creds, err := a.obtain(ctx, nil, profile, r, "", src)
+			if err != nil {
+				return err
+			}
 			out = creds
+			for _, w := range append(writes, renewal{profile, r, creds}) {
+				if err := tx.Set(w.profile, sectionValues(w.creds, w.recipe)); err != nil {
+					return err
+				}
+			}
 			return nil
-		}
-		r, err := parseRecipe(sec.Recipe())
-		if err != nil {
-			return fmt.Errorf("[%s]: %w", profile, err)
-		}
-		creds, err := a.renew(ctx, r, nil)
+		})
 		if err != nil {
 			return err
 		}
-		out = creds
-		return tx.Set(profile, sectionValues(creds, r))
-	})
-	if err != nil {
-		return err
+		return printCredentialProcess(a, out)
 	}
-	return printCredentialProcess(a, out)
 }
 
 // freshEnough returns a section's credentials when they stay valid at

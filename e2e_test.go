@@ -122,6 +122,19 @@ func (e *e2e) awsIdentity(profile string) string {
 	return id.Arn
 }
 
+// expireIn makes a section look as if its credentials had been in use for a
+// while: their expiry moves to d from now (moto does not check expiry).
+func (e *e2e) expireIn(profile string, d time.Duration) {
+	e.t.Helper()
+	b, err := os.ReadFile(e.creds)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	old := e.section(profile).Get("aws_credential_expiration")
+	at := time.Now().Add(d).UTC().Format(time.RFC3339)
+	e.write(e.creds, strings.ReplaceAll(string(b), old, at))
+}
+
 func (e *e2e) section(name string) *credfile.Section {
 	e.t.Helper()
 	f, err := credfile.Read(e.creds)
@@ -185,13 +198,13 @@ func TestE2ECredentialProcess(t *testing.T) {
 	e := newE2E(t)
 	e.credswap("assume", "--role-arn", "arn:aws:iam::123456789012:role/cp", "-s", "base", "-p", "x", "--session-name", "cp1", "-q")
 	first := e.section("x").Get("aws_access_key_id")
-	// The AWS CLI runs credswap for its credentials; with a margin longer
-	// than the credentials live, credswap renews them first (the recipe
-	// remembers the endpoint).
+	// The AWS CLI runs credswap for its credentials; when they expire
+	// within the margin, credswap renews them first (the recipe remembers
+	// the endpoint).
 	e.write(e.conf, `[profile auto]
 credential_process = credswap credential-process -p x
 [profile renewing]
-credential_process = credswap credential-process -p x --min-remaining 2h
+credential_process = credswap credential-process -p x --min-remaining 20m
 `)
 	if got, want := e.awsIdentity("auto"), "arn:aws:sts::123456789012:assumed-role/cp/cp1"; got != want {
 		t.Errorf("identity through credential_process = %q, want %q", got, want)
@@ -199,6 +212,7 @@ credential_process = credswap credential-process -p x --min-remaining 2h
 	if e.section("x").Get("aws_access_key_id") != first {
 		t.Errorf("credential-process renewed credentials that were still fresh")
 	}
+	e.expireIn("x", 10*time.Minute)
 	if got := e.awsIdentity("renewing"); !strings.Contains(got, "assumed-role/cp/") {
 		t.Errorf("identity through a renewing credential_process = %q", got)
 	}
@@ -232,7 +246,9 @@ func TestE2ERefreshRenewsExactlyTheDue(t *testing.T) {
 	for _, p := range []string{"short", "long", "short2", "base"} {
 		before[p] = e.section(p).Get("aws_access_key_id")
 	}
-	_, stderr, err := e.exec(e.bin, "refresh", "--min-remaining", "20m")
+	e.expireIn("short", 5*time.Minute)
+	e.expireIn("short2", 5*time.Minute)
+	_, stderr, err := e.exec(e.bin, "refresh", "--min-remaining", "6m")
 	if err != nil {
 		t.Fatalf("refresh: %v\n%s", err, stderr)
 	}

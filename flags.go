@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -87,3 +88,49 @@ func checkProfileName(flag, name string) error {
 	}
 	return nil
 }
+
+// pathValue is a file path flag that refuses an empty value: an empty
+// --credentials-file would otherwise fall back to the default file
+// silently.
+type pathValue struct{ p *string }
+
+func (v pathValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v pathValue) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("a path must not be empty")
+	}
+	*v.p = s
+	return nil
+}
+
+func (v pathValue) Type() string { return "path" }
+
+// positiveDuration is a Go duration (30s, 2m) that must be above zero.
+type positiveDuration struct{ d *time.Duration }
+
+func (v positiveDuration) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v positiveDuration) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("want a duration such as 30s or 2m")
+	}
+	if d <= 0 {
+		return errors.New("must be more than zero")
+	}
+	*v.d = d
+	return nil
+}
+
+func (v positiveDuration) Type() string { return "duration" }

@@ -17,28 +17,25 @@ var helpCmd = &command{
 	long: `Examples:
   credswap help assume
   credswap assume --help`,
-	run: runHelp,
+	flags: helpFlags,
 }
 
-func runHelp(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("help")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
-	}
-	switch fs.NArg() {
-	case 0:
-		printMainUsage(a.stdout)
-		return nil
-	case 1:
-		cmd := lookupCommand(fs.Arg(0))
-		if cmd == nil {
-			return withHint(usagef("unknown command %q", fs.Arg(0)), "run 'credswap --help' for the list of commands")
+func helpFlags(fs *pflag.FlagSet) runFunc {
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		switch fs.NArg() {
+		case 0:
+			printMainUsage(a.stdout)
+			return nil
+		case 1:
+			cmd := lookupCommand(fs.Arg(0))
+			if cmd == nil {
+				return &unknownCommandError{name: fs.Arg(0), suggestion: suggestCommand(fs.Arg(0))}
+			}
+			printCommandUsage(a.stdout, cmd, flagSet(cmd))
+			return nil
+		default:
+			return usagef("help takes at most one command name")
 		}
-		// Every command prints its own usage for --help, flags included.
-		a.cmd = cmd
-		return cmd.run(ctx, a, []string{"--help"})
-	default:
-		return usagef("help takes at most one command name")
 	}
 }
 

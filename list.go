@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/spf13/pflag"
 )
 
 var listCmd = &command{
@@ -21,7 +23,7 @@ completion uses it).
 Examples:
   credswap list
   credswap list -o json | jq -r '.[] | select(.expired) | .profile'`,
-	run: runList,
+	flags: listFlags,
 }
 
 type listRow struct {
@@ -35,74 +37,72 @@ type listRow struct {
 	Line       int    `json:"line"`
 }
 
-func runList(ctx context.Context, a *app, args []string) error {
+func listFlags(fs *pflag.FlagSet) runFunc {
 	var output string
-	fs := a.newFlagSet("list")
 	fs.StringVarP(&output, "output", "o", "text", "`FORMAT`: text, json or names")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("list: unexpected argument %q", fs.Arg(0))
-	}
-	if err := checkOutput("list", output, "text", "json", "names"); err != nil {
-		return err
-	}
-	path, f, err := a.readCredentials()
-	if err != nil {
-		return err
-	}
-	for name, lines := range f.Duplicates() {
-		a.warnf("section [%s] appears %d times (lines %s); botocore cannot read this file", name, len(lines), joinInts(lines))
-	}
-	selected := a.getenv("AWS_PROFILE")
-	if selected == "" {
-		selected = a.getenv("AWS_DEFAULT_PROFILE")
-	}
-	if selected == "" {
-		selected = "default"
-	}
-	now := a.now()
-	rows := []listRow{}
-	for _, s := range f.Sections() {
-		r := listRow{Profile: s.Name, Kind: s.Kind().String(), Line: s.Line, Selected: s.Name == selected}
-		r.Identity = s.Get("x_principal_arn")
-		if r.Identity == "" {
-			r.Identity = s.Recipe()[rRoleARN]
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		if fs.NArg() > 0 {
+			return usagef("list: unexpected argument %q", fs.Arg(0))
 		}
-		if exp, ok := s.Expiration(); ok {
-			r.Expiration = rfc3339(exp)
-			r.Expired = !exp.After(now)
-			r.Left = timeLeft(exp, now)
+		if err := checkOutput("list", output, "text", "json", "names"); err != nil {
+			return err
 		}
-		rows = append(rows, r)
-	}
-	switch output {
-	case "json":
-		return writeJSON(a.stdout, rows)
-	case "names":
-		return a.printProfileNames(rows)
-	}
-	if len(rows) == 0 {
-		a.infof("no sections in %s", a.displayPath(path))
-		return nil
-	}
-	// One write at the end: tabwriter writes every cell on its own, which
-	// unbuffered is ten write(2)s a row.
-	bw := bufio.NewWriter(a.stdout)
-	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  PROFILE\tKIND\tIDENTITY\tEXPIRES\tLEFT")
-	for _, r := range rows {
-		mark := " "
-		if r.Selected {
-			mark = "*"
+		path, f, err := a.readCredentials()
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", mark, r.Profile, r.Kind, dash(r.Identity), dash(r.Expiration), dash(r.Left))
+		for name, lines := range f.Duplicates() {
+			a.warnf("section [%s] appears %d times (lines %s); botocore cannot read this file", name, len(lines), joinInts(lines))
+		}
+		selected := a.getenv("AWS_PROFILE")
+		if selected == "" {
+			selected = a.getenv("AWS_DEFAULT_PROFILE")
+		}
+		if selected == "" {
+			selected = "default"
+		}
+		now := a.now()
+		rows := []listRow{}
+		for _, s := range f.Sections() {
+			r := listRow{Profile: s.Name, Kind: s.Kind().String(), Line: s.Line, Selected: s.Name == selected}
+			r.Identity = s.Get("x_principal_arn")
+			if r.Identity == "" {
+				r.Identity = s.Recipe()[rRoleARN]
+			}
+			if exp, ok := s.Expiration(); ok {
+				r.Expiration = rfc3339(exp)
+				r.Expired = !exp.After(now)
+				r.Left = timeLeft(exp, now)
+			}
+			rows = append(rows, r)
+		}
+		switch output {
+		case "json":
+			return writeJSON(a.stdout, rows)
+		case "names":
+			return a.printProfileNames(rows)
+		}
+		if len(rows) == 0 {
+			a.infof("no sections in %s", a.displayPath(path))
+			return nil
+		}
+		// One write at the end: tabwriter writes every cell on its own, which
+		// unbuffered is ten write(2)s a row.
+		bw := bufio.NewWriter(a.stdout)
+		tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  PROFILE\tKIND\tIDENTITY\tEXPIRES\tLEFT")
+		for _, r := range rows {
+			mark := " "
+			if r.Selected {
+				mark = "*"
+			}
+			fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", mark, r.Profile, r.Kind, dash(r.Identity), dash(r.Expiration), dash(r.Left))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		return bw.Flush()
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	return bw.Flush()
 }
 
 func dash(s string) string {

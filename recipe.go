@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/credswap/credswap/credfile"
@@ -214,18 +212,36 @@ func parseRecipe(m map[string]string) (*recipe, error) {
 	return &r, nil
 }
 
-// sessionName is the role session name for one renewal.
+// sessionName is the role session name for one renewal: the fixed name,
+// else the prefix (credswap-<user> by default) and the time in unix
+// seconds. The prefix gives way when the whole would pass the 64
+// characters STS allows, never the time.
 func (r *recipe) sessionName(now time.Time) string {
 	if r.SessionName != "" {
 		return r.SessionName
 	}
-	if r.SessionPrefix != "" {
-		return sanitizeSessionName(fmt.Sprintf("%s-%d", r.SessionPrefix, now.Unix()))
+	prefix := r.SessionPrefix
+	if prefix == "" {
+		prefix = sessionPrefix()
 	}
-	return sts.DefaultSessionName(currentUser(), now)
+	ts := strconv.FormatInt(now.Unix(), 10)
+	prefix = sanitizeSessionName(prefix)
+	if room := maxSessionName - len(ts) - 1; len(prefix) > room {
+		prefix = prefix[:room]
+	}
+	return prefix + "-" + ts
 }
 
-// sanitizeSessionName keeps [\w+=,.@-] and at most 64 characters.
+// maxSessionName is the longest role session name STS accepts.
+const maxSessionName = 64
+
+// sessionPrefix is the default prefix of session names: credswap-<user>.
+func sessionPrefix() string {
+	return sanitizeSessionName("credswap-" + currentUser())
+}
+
+// sanitizeSessionName keeps the characters STS allows, [\w+=,.@-], and at
+// most 64 of them.
 func sanitizeSessionName(s string) string {
 	var b strings.Builder
 	for _, c := range s {
@@ -234,12 +250,15 @@ func sanitizeSessionName(s string) string {
 		}
 	}
 	out := b.String()
-	if len(out) > 64 {
-		out = out[:64]
+	if len(out) > maxSessionName {
+		out = out[:maxSessionName]
 	}
 	return out
 }
 
+// currentUser is the login name, for session names: $USER, $LOGNAME or
+// $USERNAME, else the account the process runs as (without a Windows
+// domain), else "user".
 func currentUser() string {
 	for _, k := range []string{"USER", "LOGNAME", "USERNAME"} {
 		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
@@ -254,6 +273,51 @@ func currentUser() string {
 		return name
 	}
 	return "user"
+}
+
+// lifetime is how long the credentials of this recipe live.
+func (r *recipe) lifetime() time.Duration {
+	switch {
+	case r.Duration > 0:
+		return r.Duration
+	case r.Kind == kindSession:
+		return sts.DefaultSessionDuration
+	}
+	return sts.DefaultRoleDuration
+}
+
+// assumeInput is the AssumeRole request of this recipe, with an MFA code
+// when one was obtained.
+func (r *recipe) assumeInput(now time.Time, code string) sts.AssumeRoleInput {
+	return sts.AssumeRoleInput{
+		RoleARN:           r.RoleARN,
+		SessionName:       r.sessionName(now),
+		ExternalID:        r.ExternalID,
+		SourceIdentity:    r.SourceIdentity,
+		Duration:          r.Duration,
+		MFASerial:         r.MFASerial,
+		Token:             sts.TokenSource{Code: code},
+		Policy:            r.Policy,
+		PolicyARNs:        r.PolicyARNs,
+		Tags:              r.Tags,
+		TransitiveTagKeys: r.TransitiveTags,
+	}
+}
+
+// sessionInput is the GetSessionToken request of this recipe.
+func (r *recipe) sessionInput(code string) sts.SessionInput {
+	return sts.SessionInput{Duration: r.Duration, MFASerial: r.MFASerial, Token: sts.TokenSource{Code: code}}
+}
+
+// validate checks the request of this recipe without the network: the code
+// is a placeholder for one still to be asked for.
+func (r *recipe) validate(now time.Time, code string, chained bool) error {
+	if r.Kind == kindSession {
+		in := r.sessionInput(code)
+		return in.Validate()
+	}
+	in := r.assumeInput(now, code)
+	return in.Validate(chained)
 }
 
 // credentialValues are the keys credswap owns in a section, for creds.
@@ -274,11 +338,17 @@ func credentialValues(c *sts.Credentials) map[string]string {
 	return m
 }
 
-// sectionValues is everything assume and session write into a section.
+// sectionValues is everything assume, session and refresh write into a
+// section: the credentials, the recipe, and the region the recipe knows,
+// so that the section works on its own (credfile writes it only into a
+// section without a region: one the user wrote is never changed).
 func sectionValues(c *sts.Credentials, r *recipe) map[string]string {
 	m := credentialValues(c)
 	for k, v := range r.values() {
 		m[k] = v
+	}
+	if r.Region != "" {
+		m[credfile.KeyRegion] = r.Region
 	}
 	return m
 }
@@ -299,149 +369,4 @@ func sectionCredentials(s *credfile.Section) *sts.Credentials {
 		c.Expiration = exp.UTC()
 	}
 	return c
-}
-
-// mfaMu serialises MFA prompts and token commands, so that concurrent
-// renewals never ask on the terminal at the same time.
-var mfaMu sync.Mutex
-
-// tokenCode obtains an MFA code for a renewal, one at a time.
-func (a *app) tokenCode(ctx context.Context, serial, command string) (string, error) {
-	mfaMu.Lock()
-	defer mfaMu.Unlock()
-	ts := sts.TokenSource{
-		Command: command,
-		TTY:     a.mfaTTY,
-		Prompt:  fmt.Sprintf("MFA code for %s: ", serial),
-	}
-	return ts.Get(ctx)
-}
-
-// renew obtains new credentials from a section's recipe. source, when not
-// nil, holds fresh credentials of the recipe's source profile renewed in
-// the same run, used instead of what the file still holds.
-func (a *app) renew(ctx context.Context, r *recipe, source *sts.Credentials) (*sts.Credentials, error) {
-	return a.renewWith(ctx, nil, r, source)
-}
-
-// clientKey is what makes two sections' STS clients the same.
-type clientKey struct {
-	profile, credentialSource, credentialsFile, configFile, region, endpoint string
-}
-
-// clientCache shares STS clients between the sections of one refresh pass:
-// building one loads and parses the shared files, which is most of the CPU
-// a renewal costs. A pass builds one client per source instead of one per
-// section.
-type clientCache struct {
-	mu sync.Mutex
-	m  map[clientKey]func() (*sts.Client, error)
-}
-
-func (cc *clientCache) get(ctx context.Context, cfg sts.Config) (*sts.Client, error) {
-	k := clientKey{cfg.Profile, cfg.CredentialSource, cfg.CredentialsFile, cfg.ConfigFile, cfg.Region, cfg.EndpointURL}
-	cc.mu.Lock()
-	if cc.m == nil {
-		cc.m = map[clientKey]func() (*sts.Client, error){}
-	}
-	f := cc.m[k]
-	if f == nil {
-		f = sync.OnceValues(func() (*sts.Client, error) { return sts.New(ctx, cfg) })
-		cc.m[k] = f
-	}
-	cc.mu.Unlock()
-	return f()
-}
-
-// renewWith is renew with clients shared through cc (nil: none shared).
-func (a *app) renewWith(ctx context.Context, cc *clientCache, r *recipe, source *sts.Credentials) (*sts.Credentials, error) {
-	cfg, err := a.stsConfig(r.SourceProfile)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Region == "" {
-		cfg.Region = r.Region
-	}
-	if cfg.EndpointURL == "" {
-		cfg.EndpointURL = r.EndpointURL
-	}
-	if cfg.ConfigFile == "" {
-		cfg.ConfigFile = r.ConfigFile
-	}
-	cfg.CredentialSource = r.CredentialSource
-	if source != nil {
-		cfg.Profile = ""
-		cfg.CredentialSource = ""
-		cfg.Credentials = source
-	}
-	var client *sts.Client
-	if cc != nil && source == nil {
-		client, err = cc.get(ctx, cfg)
-	} else {
-		client, err = sts.New(ctx, cfg)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var code string
-	if r.MFASerial != "" {
-		if code, err = a.tokenCode(ctx, r.MFASerial, r.TokenCommand); err != nil {
-			return nil, err
-		}
-	}
-	var creds *sts.Credentials
-	switch r.Kind {
-	case kindSession:
-		creds, err = client.GetSessionToken(ctx, sts.SessionInput{
-			Duration:  r.Duration,
-			MFASerial: r.MFASerial,
-			Token:     sts.TokenSource{Code: code},
-		})
-	default:
-		creds, err = client.AssumeRole(ctx, sts.AssumeRoleInput{
-			RoleARN:           r.RoleARN,
-			SessionName:       r.sessionName(a.now()),
-			ExternalID:        r.ExternalID,
-			SourceIdentity:    r.SourceIdentity,
-			Duration:          r.Duration,
-			MFASerial:         r.MFASerial,
-			Token:             sts.TokenSource{Code: code},
-			Policy:            r.Policy,
-			PolicyARNs:        r.PolicyARNs,
-			Tags:              r.Tags,
-			TransitiveTagKeys: r.TransitiveTags,
-		})
-	}
-	if err != nil {
-		return nil, err
-	}
-	a.fillIdentity(ctx, cfg, creds)
-	return creds, nil
-}
-
-// fillIdentity asks GetCallerIdentity, with the new credentials, for the
-// ARN and account when STS did not return them (GetSessionToken). Failure
-// only costs the two informational keys.
-func (a *app) fillIdentity(ctx context.Context, base sts.Config, creds *sts.Credentials) {
-	if creds.ARN != "" && creds.Account != "" {
-		return
-	}
-	cfg := base
-	cfg.Profile = ""
-	cfg.Credentials = creds
-	client, err := sts.New(ctx, cfg)
-	if err != nil {
-		return
-	}
-	id, err := client.CallerIdentity(ctx)
-	if err != nil {
-		a.warnf("could not read the identity of the new credentials: %v", err)
-		return
-	}
-	if creds.ARN == "" {
-		creds.ARN = id.ARN
-	}
-	if creds.Account == "" {
-		creds.Account = id.Account
-	}
 }

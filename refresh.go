@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/sts"
@@ -38,7 +41,7 @@ Examples:
   credswap refresh prod staging --force
   credswap refresh -q --log-format json          # cron, systemd
   credswap refresh --watch --min-remaining 10m`,
-	run: runRefresh,
+	flags: refreshFlags,
 }
 
 // refreshStatus is what happened to one section.
@@ -59,13 +62,16 @@ type refreshTask struct {
 	Expiration string        `json:"expiration,omitempty"`
 	Error      string        `json:"error,omitempty"`
 
-	recipe *recipe
-	due    bool
-	dep    *refreshTask // the task renewing this one's source profile
-	creds  *sts.Credentials
-	err    error
-	done   chan struct{}
-	exp    time.Time
+	recipe    *recipe
+	due       bool
+	dep       *refreshTask     // the task renewing this one's source profile
+	current   *sts.Credentials // what the section holds now
+	margin    time.Duration    // renew when this close to expiry
+	shortLife bool             // --min-remaining reached the lifetime: margin is half of it
+	creds     *sts.Credentials
+	err       error
+	done      chan struct{}
+	exp       time.Time
 }
 
 // refreshPolicy says which sections a refresh pass renews.
@@ -87,45 +93,47 @@ func (p *refreshPolicy) marginOf(profile string) time.Duration {
 	return p.minRemaining
 }
 
-func runRefresh(ctx context.Context, a *app, args []string) error {
-	var (
-		pol          = refreshPolicy{minRemaining: 15 * time.Minute}
-		quiet, watch bool
-		jobs         = 8
-		output       string
-	)
-	fs := a.newFlagSet("refresh")
-	fs.Var(durationValue{&pol.minRemaining}, "min-remaining", "renew what expires within this long")
-	fs.BoolVar(&pol.force, "force", false, "renew every named or managed section, however long it stays valid")
-	fs.IntVar(&jobs, "jobs", jobs, "`N` STS calls at once")
-	fs.StringVarP(&output, "output", "o", "text", "`FORMAT`: text or json")
-	fs.BoolVarP(&quiet, "quiet", "q", false, "print only failures")
-	fs.BoolVar(&watch, "watch", false, "stay in the foreground and renew each section when it comes due")
-	fs.StringVar(&a.logFormat, "log-format", "", "`FORMAT` of timestamped log lines on stderr: text or json")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
+type refreshOptions struct {
+	pol           refreshPolicy
+	quiet, watch  bool
+	jobs          int
+	output, logFm string
+}
+
+func refreshFlags(fs *pflag.FlagSet) runFunc {
+	o := refreshOptions{pol: refreshPolicy{minRemaining: 15 * time.Minute}, jobs: 8}
+	fs.Var(durationValue{&o.pol.minRemaining}, "min-remaining", "renew what expires within this long")
+	fs.BoolVar(&o.pol.force, "force", false, "renew every named or managed section, however long it stays valid")
+	fs.IntVar(&o.jobs, "jobs", o.jobs, "`N` STS calls at once")
+	fs.StringVarP(&o.output, "output", "o", "text", "`FORMAT`: text or json")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only failures")
+	fs.BoolVar(&o.watch, "watch", false, "stay in the foreground and renew each section when it comes due")
+	fs.StringVar(&o.logFm, "log-format", "", "`FORMAT` of timestamped log lines on stderr: text or json")
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		return a.runRefresh(ctx, &o, fs.Args())
 	}
-	if err := checkOutput("refresh", output, "text", "json"); err != nil {
+}
+
+func (a *app) runRefresh(ctx context.Context, o *refreshOptions, names []string) error {
+	if err := checkOutput("refresh", o.output, "text", "json"); err != nil {
 		return err
 	}
-	switch a.logFormat {
+	switch o.logFm {
 	case "", "text", "json":
+		a.logFormat = o.logFm
 	default:
-		f := a.logFormat
-		a.logFormat = ""
-		return usagef("refresh: invalid --log-format %q: want text or json", f)
+		return usagef("refresh: invalid --log-format %q: want text or json", o.logFm)
 	}
-	if jobs < 1 {
+	switch {
+	case o.jobs < 1:
 		return usagef("refresh: --jobs must be at least 1")
-	}
-	if watch && pol.force {
+	case o.watch && o.pol.force:
 		return usagef("refresh: --watch renews each section when it comes due; --force does not go with it")
-	}
-	if watch && output == "json" {
+	case o.watch && o.output == "json":
 		return usagef("refresh: --watch logs on stderr; use --log-format json rather than -o json")
 	}
-	pol.names = fs.Args()
-	for _, n := range pol.names {
+	o.pol.names = names
+	for _, n := range names {
 		if err := checkProfileName("profile", n); err != nil {
 			return err
 		}
@@ -134,18 +142,27 @@ func runRefresh(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if watch {
-		return a.watch(ctx, path, &pol, jobs, quiet)
+	if o.watch {
+		return a.watch(ctx, path, &o.pol, o.jobs, o.quiet)
 	}
-	tasks, err := a.refreshFile(ctx, path, &pol, jobs)
+	report := func(t *refreshTask) {
+		if o.output != "json" || true {
+			a.reportTask(t, o.quiet)
+		}
+	}
+	tasks, err := a.refreshFile(ctx, path, &o.pol, o.jobs, report)
 	if err != nil {
 		return err
 	}
-	failed, mfaOnly := a.reportTasks(tasks, quiet)
-	if len(tasks) == 0 && !quiet {
-		a.infof("no managed sections in %s", a.displayPath(path))
+	failed, mfaOnly := countFailures(tasks)
+	if !o.quiet {
+		if len(tasks) == 0 {
+			a.infof("no managed sections in %s", a.displayPath(path))
+		} else {
+			a.refreshSummary(tasks)
+		}
 	}
-	if output == "json" {
+	if o.output == "json" {
 		if tasks == nil {
 			tasks = []*refreshTask{}
 		}
@@ -168,38 +185,58 @@ func runRefresh(ctx context.Context, a *app, args []string) error {
 // refreshFile runs one refresh pass under the file's lock: the decisions
 // are made on what the file holds once the lock is taken, so a refresh never
 // undoes a newer write. The sections that renewed are written even when
-// others failed, or when ctx was cancelled meanwhile.
-func (a *app) refreshFile(ctx context.Context, path string, pol *refreshPolicy, jobs int) ([]*refreshTask, error) {
+// others failed, or when ctx was cancelled meanwhile; report hears of each
+// section as soon as its fate is known. When the write fails, the error
+// names the renewals it lost.
+func (a *app) refreshFile(ctx context.Context, path string, pol *refreshPolicy, jobs int, report func(*refreshTask)) ([]*refreshTask, error) {
 	var tasks []*refreshTask
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && len(pol.names) == 0 {
 		return nil, nil // nothing to renew; taking the lock would create ~/.aws
 	}
+	cfg := a.readConfig()
 	_, err := credfile.Edit(path, a.fileOptions(false), func(tx *credfile.Tx) error {
-		tasks = planRefresh(tx.File(), pol, a.now())
-		a.renewAll(ctx, tasks, jobs)
+		tasks = a.planRefresh(tx.File(), pol)
+		a.warnShortLives(tasks, pol)
+		for _, t := range tasks {
+			if !t.due {
+				report(t)
+			}
+		}
+		a.renewAll(ctx, tx.File(), cfg, tasks, jobs, report)
 		for _, t := range tasks {
 			if t.Status != statusRenewed {
 				continue
 			}
 			if err := tx.Set(t.Profile, sectionValues(t.creds, t.recipe)); err != nil {
 				t.fail(err)
+				report(t)
 			}
 		}
 		return nil
 	})
 	if err != nil {
+		var lost []string
+		for _, t := range tasks {
+			if t.Status == statusRenewed {
+				lost = append(lost, t.Profile)
+			}
+		}
+		if len(lost) > 0 {
+			return nil, &lostRenewalsError{profiles: lost, err: err}
+		}
 		return nil, err
 	}
 	return tasks, nil
 }
 
 // planRefresh decides, for the file as it is now, which sections to renew.
-func planRefresh(f *credfile.File, pol *refreshPolicy, now time.Time) []*refreshTask {
+func (a *app) planRefresh(f *credfile.File, pol *refreshPolicy) []*refreshTask {
+	now := a.now()
 	var tasks []*refreshTask
 	byName := map[string]*refreshTask{}
-	add := func(name string) {
+	add := func(name string) *refreshTask {
 		if byName[name] != nil || (pol.skip != nil && pol.skip(name)) {
-			return
+			return byName[name]
 		}
 		t := &refreshTask{Profile: name, done: make(chan struct{})}
 		tasks = append(tasks, t)
@@ -208,31 +245,37 @@ func planRefresh(f *credfile.File, pol *refreshPolicy, now time.Time) []*refresh
 		switch {
 		case err != nil: // the same name twice: botocore cannot read it either
 			t.fail(err)
-			return
+			return t
 		case s == nil:
-			t.fail(fmt.Errorf("no section [%s] in the credentials file", name))
-			return
+			t.fail(a.noProfile(name, false))
+			return t
 		case s.Kind() != credfile.Managed:
-			t.fail(withHint(fmt.Errorf("[%s] is not managed by credswap (it has no x_credswap_ keys)", name), "write it once with 'credswap assume' or 'credswap session' so that refresh knows how to renew it"))
-			return
+			t.fail(&notManagedError{profile: name, why: "renewed"})
+			return t
 		}
 		r, err := parseRecipe(s.Recipe())
 		if err != nil {
 			t.fail(fmt.Errorf("[%s]: %w", name, err))
-			return
+			return t
 		}
 		t.recipe = r
+		t.current = sectionCredentials(s)
 		t.ARN = s.Get("x_principal_arn")
+		t.margin = pol.marginOf(name)
+		if l := r.lifetime(); t.margin >= l {
+			t.margin, t.shortLife = l/2, true
+		}
 		exp, ok := s.Expiration()
 		t.exp = exp
 		if ok {
 			t.Expiration = rfc3339(exp)
 		}
-		if pol.force || !ok || exp.Sub(now) <= pol.marginOf(name) {
+		if pol.force || !ok || exp.Sub(now) <= t.margin {
 			t.due = true
 		} else {
 			t.Status = statusFresh
 		}
+		return t
 	}
 	if len(pol.names) == 0 {
 		for _, s := range f.Sections() {
@@ -245,13 +288,25 @@ func planRefresh(f *credfile.File, pol *refreshPolicy, now time.Time) []*refresh
 			add(n)
 		}
 	}
-	// A section whose source profile is renewed in the same run waits for
-	// it and uses the new credentials: the file still holds the old ones.
-	for _, t := range tasks {
-		if t.due && t.recipe.SourceProfile != "" {
-			if d := byName[t.recipe.SourceProfile]; d != nil && d.due {
-				t.dep = d
+	// A section whose source profile is due is renewed after it, with the
+	// new credentials (the file still holds the old ones): a due managed
+	// source joins the run even when it was not named.
+	for i := 0; i < len(tasks); i++ {
+		t := tasks[i]
+		if !t.due || t.recipe.SourceProfile == "" {
+			continue
+		}
+		d := byName[t.recipe.SourceProfile]
+		if d == nil {
+			if s, err := f.Section(t.recipe.SourceProfile); err != nil || s == nil || s.Kind() != credfile.Managed {
+				continue
 			}
+			if d = add(t.recipe.SourceProfile); d != nil && !d.due {
+				continue
+			}
+		}
+		if d != nil && d.due {
+			t.dep = d
 		}
 	}
 	for _, t := range tasks {
@@ -287,8 +342,22 @@ func (t *refreshTask) fail(err error) {
 	t.Error = errText(err)
 }
 
+// warnShortLives warns once about the sections whose credentials live no
+// longer than --min-remaining: they are renewed at half their lifetime.
+func (a *app) warnShortLives(tasks []*refreshTask, pol *refreshPolicy) {
+	if pol.margin != nil { // --watch adapts by itself
+		return
+	}
+	for _, t := range tasks {
+		if t.shortLife {
+			a.warnLongMinRemaining(pol.minRemaining, t.recipe.lifetime())
+			return
+		}
+	}
+}
+
 // renewAll renews the due tasks, at most jobs STS calls at once.
-func (a *app) renewAll(ctx context.Context, tasks []*refreshTask, jobs int) {
+func (a *app) renewAll(ctx context.Context, f, cfg *credfile.File, tasks []*refreshTask, jobs int, report func(*refreshTask)) {
 	sem := make(chan struct{}, jobs)
 	var wg sync.WaitGroup
 	var clients clientCache
@@ -301,14 +370,11 @@ func (a *app) renewAll(ctx context.Context, tasks []*refreshTask, jobs int) {
 		go func() {
 			defer wg.Done()
 			defer close(t.done)
-			var source *sts.Credentials
-			if t.dep != nil {
-				<-t.dep.done // before taking a slot, so waiting never starves the slots
-				if t.dep.Status != statusRenewed {
-					t.fail(fmt.Errorf("its source profile [%s] could not be renewed", t.dep.Profile))
-					return
-				}
-				source = t.dep.creds
+			defer report(t)
+			src, err := a.refreshSource(f, cfg, t)
+			if err != nil {
+				t.fail(err)
+				return
 			}
 			select {
 			case sem <- struct{}{}:
@@ -317,7 +383,7 @@ func (a *app) renewAll(ctx context.Context, tasks []*refreshTask, jobs int) {
 				return
 			}
 			defer func() { <-sem }()
-			creds, err := a.renewWith(ctx, &clients, t.recipe, source)
+			creds, err := a.obtain(ctx, &clients, t.Profile, t.recipe, "", src)
 			if err != nil {
 				if ctx.Err() != nil {
 					err = fmt.Errorf("interrupted: %w", ctx.Err())
@@ -335,34 +401,104 @@ func (a *app) renewAll(ctx context.Context, tasks []*refreshTask, jobs int) {
 	wg.Wait()
 }
 
-// reportTasks prints one line per section and counts the failures.
-func (a *app) reportTasks(tasks []*refreshTask, quiet bool) (failed int, mfaOnly bool) {
+// refreshSource is the source a task renews with: its source's new
+// credentials when that was due in the same run; what the source holds
+// now when its renewal failed but it is still valid (a session with
+// minutes left still renews the roles built on it); else what the files
+// say.
+func (a *app) refreshSource(f, cfg *credfile.File, t *refreshTask) (*source, error) {
+	if d := t.dep; d != nil {
+		<-d.done // before taking a slot, so waiting never starves the slots
+		if d.Status == statusRenewed {
+			return &source{name: d.Profile, creds: d.creds, assumedRole: strings.Contains(d.creds.ARN, ":assumed-role/")}, nil
+		}
+		if d.current == nil || d.exp.Sub(a.now()) < sourceMargin {
+			return nil, &sourceFailedError{source: d.Profile, err: d.err}
+		}
+		return &source{name: d.Profile, creds: d.current, assumedRole: strings.Contains(d.current.ARN, ":assumed-role/")}, nil
+	}
+	src, err := a.sourceOf(f, cfg, t.recipe)
+	if err != nil || src.due == nil {
+		return src, err
+	}
+	// A managed source that is due but not in this run (backing off in
+	// --watch): use it while it lasts.
+	if exp := src.creds.Expiration; !exp.After(a.now()) {
+		return nil, &expiredSourceError{source: src.name, expired: exp, now: a.now(), managed: true}
+	}
+	src.due = nil
+	return src, nil
+}
+
+// reportTask prints the line of one section.
+func (a *app) reportTask(t *refreshTask, quiet bool) {
 	now := a.now()
+	switch t.Status {
+	case statusRenewed:
+		if !quiet {
+			a.message(levelInfo, t.Profile, "renewed, %s, expires %s (%s)", t.ARN, t.Expiration, timeLeft(t.exp, now))
+		}
+	case statusFresh:
+		if !quiet {
+			a.message(levelInfo, t.Profile, "still valid for %s", span(t.exp.Sub(now)))
+		}
+	case statusMFARequired:
+		a.message(levelError, t.Profile, "needs an MFA code: %s", a.text(t.err))
+		a.printHints(t.err)
+	case statusFailed:
+		a.message(levelError, t.Profile, "failed: %s", a.text(t.err))
+		a.printHints(t.err)
+	}
+}
+
+// countFailures counts the failed sections, and whether every failure was
+// a missing MFA code.
+func countFailures(tasks []*refreshTask) (failed int, mfaOnly bool) {
 	mfaOnly = true
 	for _, t := range tasks {
 		switch t.Status {
-		case statusRenewed:
-			if !quiet {
-				a.message("info", "credswap: ", "", t.Profile, "renewed, %s, expires %s (%s)", t.ARN, t.Expiration, timeLeft(t.exp, now))
-			}
-		case statusFresh:
-			if !quiet {
-				a.message("info", "credswap: ", "", t.Profile, "still valid for %s", span(t.exp.Sub(now)))
-			}
 		case statusMFARequired:
 			failed++
-			a.message("error", "credswap: ", "\x1b[1;31m", t.Profile, "needs an MFA code: %s", t.Error)
-			for _, h := range hints(t.err) {
-				a.hintf("%s", h)
-			}
-		default:
+		case statusFailed:
 			failed++
 			mfaOnly = false
-			a.message("error", "credswap: ", "\x1b[1;31m", t.Profile, "failed: %s", t.Error)
-			for _, h := range hints(t.err) {
-				a.hintf("%s", h)
-			}
 		}
 	}
 	return failed, mfaOnly
+}
+
+// refreshSummary ends a refresh: how many sections renewed, stayed and
+// failed, and which comes due next.
+func (a *app) refreshSummary(tasks []*refreshTask) {
+	var renewed, fresh, failed int
+	var next *refreshTask
+	var nextAt time.Time
+	for _, t := range tasks {
+		switch t.Status {
+		case statusRenewed, statusFresh:
+			if t.Status == statusRenewed {
+				renewed++
+			} else {
+				fresh++
+			}
+			if at := t.exp.Add(-t.margin); next == nil || at.Before(nextAt) {
+				next, nextAt = t, at
+			}
+		default:
+			failed++
+		}
+	}
+	line := fmt.Sprintf("%d renewed, %d still valid, %d failed", renewed, fresh, failed)
+	if next != nil {
+		line += fmt.Sprintf("; next due: [%s] %s", next.Profile, dueIn(nextAt, a.now()))
+	}
+	a.infof("%s", line)
+}
+
+// dueIn says when a renewal comes due: "now" or "in 42m (at 10:04 UTC)".
+func dueIn(at, now time.Time) string {
+	if !at.After(now) {
+		return "now"
+	}
+	return fmt.Sprintf("in %s (at %s)", span(at.Sub(now)), rfc3339(at))
 }

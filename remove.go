@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 
+	"github.com/spf13/pflag"
+
 	"github.com/credswap/credswap/credfile"
 )
 
@@ -21,75 +23,76 @@ managed section whose credentials have expired.
 Examples:
   credswap remove old-prod old-staging
   credswap remove --expired`,
-	run: runRemove,
+	flags: removeFlags,
 }
 
-func runRemove(ctx context.Context, a *app, args []string) error {
+func removeFlags(fs *pflag.FlagSet) runFunc {
 	var force, expired, quiet bool
-	fs := a.newFlagSet("remove")
 	fs.BoolVar(&force, "force", false, "also remove sections with long-term keys (a backup copy of the file is written first)")
 	fs.BoolVar(&expired, "expired", false, "remove every managed section whose credentials have expired")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no summary")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
-	}
-	names := fs.Args()
-	switch {
-	case expired && len(names) > 0:
-		return usagef("remove: --expired takes no profile names")
-	case !expired && len(names) == 0:
-		return withHint(usagef("remove: name the profiles to remove, or pass --expired"), "run 'credswap list' to see the profiles")
-	}
-	for _, n := range names {
-		if err := checkProfileName("profile", n); err != nil {
-			return err
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		names := fs.Args()
+		switch {
+		case expired && len(names) > 0:
+			return usagef("remove: --expired takes no profile names")
+		case !expired && len(names) == 0:
+			return usagef("remove: name the profiles to remove, or pass --expired")
 		}
-	}
-	path, err := a.credentialsPath()
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		if expired {
-			if !quiet {
-				a.infof("no expired managed sections: %s does not exist", a.displayPath(path))
-			}
-			return nil
-		}
-		return &credfile.NotFoundError{Profile: names[0]}
-	}
-	var removed []string
-	res, err := credfile.Edit(path, a.fileOptions(force), func(tx *credfile.Tx) error {
-		targets := names
-		if expired {
-			targets = nil
-			now := a.now()
-			seen := map[string]bool{}
-			for _, s := range tx.File().Sections() {
-				if exp, ok := s.Expiration(); ok && s.Kind() == credfile.Managed && !exp.After(now) && !seen[s.Name] {
-					seen[s.Name] = true
-					targets = append(targets, s.Name)
-				}
-			}
-		}
-		for _, n := range targets {
-			if err := tx.Remove(n); err != nil {
+		for _, n := range names {
+			if err := checkProfileName("profile", n); err != nil {
 				return err
 			}
-			removed = append(removed, n)
+		}
+		path, err := a.credentialsPath()
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			if expired {
+				if !quiet {
+					a.infof("no expired managed sections: %s does not exist", a.displayPath(path))
+				}
+				return nil
+			}
+			return a.noProfile(names[0], false)
+		}
+		var removed []string
+		res, err := credfile.Edit(path, a.fileOptions(force), func(tx *credfile.Tx) error {
+			targets := names
+			if expired {
+				targets = nil
+				now := a.now()
+				seen := map[string]bool{}
+				for _, s := range tx.File().Sections() {
+					if exp, ok := s.Expiration(); ok && s.Kind() == credfile.Managed && !exp.After(now) && !seen[s.Name] {
+						seen[s.Name] = true
+						targets = append(targets, s.Name)
+					}
+				}
+			}
+			for _, n := range targets {
+				if sec, err := tx.File().Section(n); err == nil && sec == nil {
+					return a.noProfile(n, false)
+				}
+				if err := tx.Remove(n); err != nil {
+					return err
+				}
+				removed = append(removed, n)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if !quiet {
+			if len(removed) == 0 {
+				a.infof("no expired managed sections in %s", a.displayPath(res.Path))
+			}
+			for _, n := range removed {
+				a.infof("removed [%s] from %s", n, a.displayPath(res.Path))
+			}
 		}
 		return nil
-	})
-	if err != nil {
-		return err
 	}
-	if !quiet {
-		if len(removed) == 0 {
-			a.infof("no expired managed sections in %s", a.displayPath(res.Path))
-		}
-		for _, n := range removed {
-			a.infof("removed [%s] from %s", n, a.displayPath(res.Path))
-		}
-	}
-	return nil
 }

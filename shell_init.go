@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
 var shellInitCmd = &command{
@@ -17,37 +19,35 @@ var shellInitCmd = &command{
   credswap shell-init powershell | Out-String | Invoke-Expression   # $PROFILE
 Then 'credswap use prod' sets AWS_PROFILE in the current shell, and Tab
 completes subcommands and profile names (bash, zsh, fish).`,
-	run: runShellInit,
+	flags: shellInitFlags,
 }
 
-func runShellInit(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("shell-init")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
+func shellInitFlags(fs *pflag.FlagSet) runFunc {
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		if fs.NArg() != 1 {
+			return usagef("shell-init: want one shell: bash, zsh, fish or powershell")
+		}
+		var script string
+		switch fs.Arg(0) {
+		case "bash":
+			script = posixWrapper + bashCompletion
+		case "zsh":
+			script = posixWrapper + zshCompletion
+		case "fish":
+			script = fishInit
+		case "powershell", "pwsh":
+			script = powershellInit
+		default:
+			return usagef("shell-init: unknown shell %q: want bash, zsh, fish or powershell", fs.Arg(0))
+		}
+		names := make([]string, 0, len(commands))
+		for _, c := range commands {
+			names = append(names, c.name)
+		}
+		script = strings.ReplaceAll(script, "@COMMANDS@", strings.Join(names, " "))
+		_, err := fmt.Fprint(a.stdout, script)
+		return err
 	}
-	if fs.NArg() != 1 {
-		return usagef("shell-init: want one shell: bash, zsh, fish or powershell")
-	}
-	var script string
-	switch fs.Arg(0) {
-	case "bash":
-		script = posixWrapper + bashCompletion
-	case "zsh":
-		script = posixWrapper + zshCompletion
-	case "fish":
-		script = fishInit
-	case "powershell", "pwsh":
-		script = powershellInit
-	default:
-		return usagef("shell-init: unknown shell %q: want bash, zsh, fish or powershell", fs.Arg(0))
-	}
-	names := make([]string, 0, len(commands))
-	for _, c := range commands {
-		names = append(names, c.name)
-	}
-	script = strings.ReplaceAll(script, "@COMMANDS@", strings.Join(names, " "))
-	_, err := fmt.Fprint(a.stdout, script)
-	return err
 }
 
 // posixWrapper makes 'credswap use' evaluate its output in the current

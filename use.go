@@ -3,8 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/credswap/credswap/credfile"
 )
@@ -27,74 +28,51 @@ Examples:
   eval "$(credswap use --unset)"
 With 'eval "$(credswap shell-init bash)"' in ~/.bashrc, 'credswap use prod' alone
 changes the current shell.`,
-	run: runUse,
+	flags: useFlags,
 }
 
-var envCmd = &command{
-	name:  "env",
-	usage: "credswap env PROFILE [--shell sh|fish|powershell]",
-	short: "print export lines with a section's credentials, for tools that only read env vars",
-	long: `Prints AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-AWS_CREDENTIAL_EXPIRATION for the section (this command's purpose is to print
-secrets: keep its output out of logs). Prefer 'credswap use', which points
-AWS_PROFILE at the section and so picks up renewals.
-
-Examples:
-  eval "$(credswap env prod)"
-  credswap env prod --shell fish | source`,
-	run: runEnv,
-}
-
-func runUse(ctx context.Context, a *app, args []string) error {
+func useFlags(fs *pflag.FlagSet) runFunc {
 	var shell string
 	var unsetAll bool
-	fs := a.newFlagSet("use")
 	fs.StringVar(&shell, "shell", "", "`SHELL`: sh, bash, zsh, fish or powershell (default: $SHELL's kind)")
 	fs.BoolVar(&unsetAll, "unset", false, "unset AWS_PROFILE and the credential variables instead")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
-	}
-	k, err := a.shellFlag("use", shell)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if unsetAll {
-		if fs.NArg() > 0 {
-			return usagef("use: --unset takes no profile")
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		k, err := a.shellFlag("use", shell)
+		if err != nil {
+			return err
 		}
-		k.unset(&buf, append([]string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}, shadowingVars...)...)
-		_, err := a.stdout.Write(buf.Bytes())
-		return err
-	}
-	if fs.NArg() != 1 {
-		return withHint(usagef("use: want exactly one profile"), "run 'credswap list' to see the profiles")
-	}
-	profile := fs.Arg(0)
-	if err := checkProfileName("profile", profile); err != nil {
-		return err
-	}
-	found, sec, err := a.findProfile(profile)
-	if err != nil {
-		return err
-	}
-	if !found {
-		return withHint(fmt.Errorf("profile %q is in neither the credentials file nor the config file", profile), "run 'credswap list' to see the profiles")
-	}
-	if sec != nil {
-		if exp, ok := sec.Expiration(); ok && !exp.After(a.now()) {
-			hint := "renew them with 'credswap assume'"
-			if sec.Kind() == credfile.Managed {
-				hint = fmt.Sprintf("renew them with 'credswap refresh %s'", profile)
+		var buf bytes.Buffer
+		if unsetAll {
+			if fs.NArg() > 0 {
+				return usagef("use: --unset takes no profile")
 			}
-			a.warnf("the credentials of [%s] %s; %s", profile, timeLeft(exp, a.now()), hint)
+			k.unset(&buf, append([]string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}, shadowingVars...)...)
+			_, err := a.stdout.Write(buf.Bytes())
+			return err
 		}
+		if fs.NArg() != 1 {
+			return usagef("use: want exactly one profile")
+		}
+		profile := fs.Arg(0)
+		if err := checkProfileName("profile", profile); err != nil {
+			return err
+		}
+		found, sec, err := a.findProfile(profile)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return a.noProfile(profile, true)
+		}
+		if sec != nil {
+			a.warnExpired(profile, sec)
+		}
+		k.set(&buf, "AWS_PROFILE", profile)
+		k.set(&buf, "AWS_DEFAULT_PROFILE", profile)
+		k.unset(&buf, shadowingVars...)
+		_, err = a.stdout.Write(buf.Bytes())
+		return err
 	}
-	k.set(&buf, "AWS_PROFILE", profile)
-	k.set(&buf, "AWS_DEFAULT_PROFILE", profile)
-	k.unset(&buf, shadowingVars...)
-	_, err = a.stdout.Write(buf.Bytes())
-	return err
 }
 
 // findProfile looks for a profile in the credentials file, then in the
@@ -117,44 +95,6 @@ func (a *app) findProfile(name string) (bool, *credfile.Section, error) {
 		}
 	}
 	return false, nil, nil
-}
-
-func runEnv(ctx context.Context, a *app, args []string) error {
-	var shell string
-	fs := a.newFlagSet("env")
-	fs.StringVar(&shell, "shell", "", "`SHELL`: sh, bash, zsh, fish or powershell (default: $SHELL's kind)")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
-	}
-	k, err := a.shellFlag("env", shell)
-	if err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return withHint(usagef("env: want exactly one profile"), "run 'credswap list' to see the profiles")
-	}
-	profile := fs.Arg(0)
-	if err := checkProfileName("profile", profile); err != nil {
-		return err
-	}
-	_, sec, err := a.needSection(profile)
-	if err != nil {
-		return err
-	}
-	c := sectionCredentials(sec)
-	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
-		return fmt.Errorf("[%s] holds no access key and secret key", profile)
-	}
-	if exp, ok := sec.Expiration(); ok && !exp.After(a.now()) {
-		a.warnf("the credentials of [%s] %s", profile, timeLeft(exp, a.now()))
-		a.hintf("renew them with 'credswap refresh %s' or 'credswap assume'", profile)
-	}
-	var buf bytes.Buffer
-	if err := writeShellExports(&buf, k, c); err != nil {
-		return err
-	}
-	_, err = a.stdout.Write(buf.Bytes())
-	return err
 }
 
 // configProfiles lists the profiles of the config file: [profile NAME]

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/spf13/pflag"
 )
 
 // version and commit are set at build time with
@@ -19,20 +21,18 @@ var versionCmd = &command{
 	name:  "version",
 	usage: "credswap version",
 	short: "print the version, commit and Go version",
-	run:   runVersion,
+	flags: versionFlags,
 }
 
-func runVersion(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("version")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
+func versionFlags(fs *pflag.FlagSet) runFunc {
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		if fs.NArg() > 0 {
+			return usagef("version takes no arguments")
+		}
+		v, c := buildVersion()
+		fmt.Fprintf(a.stdout, "credswap %s (commit %s, %s %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return nil
 	}
-	if fs.NArg() > 0 {
-		return usagef("version takes no arguments")
-	}
-	v, c := buildVersion()
-	fmt.Fprintf(a.stdout, "credswap %s (commit %s, %s %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return nil
 }
 
 func buildVersion() (v, c string) {

@@ -55,23 +55,24 @@ func (a *app) watch(ctx context.Context, path string, pol *refreshPolicy, jobs i
 	for {
 		if !next.After(a.now()) {
 			passStart := a.now()
-			tasks, err := a.refreshFile(ctx, path, pol, jobs)
+			tasks, err := a.refreshFile(ctx, path, pol, jobs, func(t *refreshTask) { a.reportTask(t, quiet) })
 			if err != nil {
 				if ctx.Err() != nil {
 					break
 				}
 				a.errorf("%s", errText(err))
-				for _, h := range hints(err) {
-					a.hintf("%s", h)
-				}
+				a.printHints(err)
 				next = a.now().Add(watchBackoffFirst)
 			} else {
-				a.reportTasks(tasks, quiet)
 				st.update(tasks, passStart)
 				if ctx.Err() != nil {
 					break
 				}
-				next = a.nextDue(path, pol, st)
+				var who string
+				next, who = a.nextDue(path, pol, st)
+				if !quiet {
+					a.sayNextWake(next, who)
+				}
 			}
 		}
 		// Sleep until the next due time, waking at least every watchMaxNap
@@ -92,7 +93,7 @@ func (a *app) watch(ctx context.Context, path string, pol *refreshPolicy, jobs i
 				break
 			}
 			if now, _ := os.Stat(path); changed(stamp, now) {
-				next = a.nextDue(path, pol, st)
+				next, _ = a.nextDue(path, pol, st)
 				break
 			}
 		}
@@ -125,19 +126,26 @@ func (st *watchState) update(tasks []*refreshTask, at time.Time) {
 }
 
 // nextDue reads the file (without the lock: writers rename atomically) and
-// returns when the next section comes due; zero when none will by itself.
-func (a *app) nextDue(path string, pol *refreshPolicy, st *watchState) time.Time {
+// returns when the next section comes due, and which; zero when none will
+// by itself.
+func (a *app) nextDue(path string, pol *refreshPolicy, st *watchState) (time.Time, string) {
 	f, err := credfile.Read(path)
 	if err != nil {
 		a.errorf("%s", errText(err))
-		return a.now().Add(watchBackoffFirst)
+		return a.now().Add(watchBackoffFirst), ""
 	}
 	var next time.Time
+	var who string
+	earlier := func(at time.Time, name string) {
+		if e := earliest(next, at); !e.Equal(next) {
+			next, who = e, name
+		}
+	}
 	consider := func(name string) {
 		s, err := f.Section(name)
 		if err != nil || s == nil || s.Kind() != credfile.Managed {
 			if at, ok := st.retryAt[name]; ok {
-				next = earliest(next, at)
+				earlier(at, name)
 			}
 			return
 		}
@@ -148,7 +156,7 @@ func (a *app) nextDue(path string, pol *refreshPolicy, st *watchState) time.Time
 		if at, ok := st.retryAt[name]; ok && at.After(due) {
 			due = at
 		}
-		next = earliest(next, due)
+		earlier(due, name)
 	}
 	if len(pol.names) > 0 {
 		for _, n := range pol.names {
@@ -161,7 +169,19 @@ func (a *app) nextDue(path string, pol *refreshPolicy, st *watchState) time.Time
 			}
 		}
 	}
-	return next
+	return next, who
+}
+
+// sayNextWake tells when the watch next renews, and what.
+func (a *app) sayNextWake(next time.Time, who string) {
+	switch {
+	case next.IsZero():
+		a.infof("nothing to renew: waiting for managed sections to appear")
+	case who == "":
+		a.infof("next wake %s", dueIn(next, a.now()))
+	default:
+		a.infof("next renewal: [%s] %s", who, dueIn(next, a.now()))
+	}
 }
 
 func earliest(a, b time.Time) time.Time {

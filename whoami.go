@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/pflag"
+
 	"github.com/credswap/credswap/sts"
 )
 
@@ -17,48 +19,46 @@ chain (environment, AWS_PROFILE, default) is asked.
 Examples:
   credswap whoami -p prod
   credswap whoami -o json`,
-	run: runWhoami,
+	flags: whoamiFlags,
 }
 
-func runWhoami(ctx context.Context, a *app, args []string) error {
+func whoamiFlags(fs *pflag.FlagSet) runFunc {
 	var profile, output string
-	fs := a.newFlagSet("whoami")
 	fs.StringVarP(&profile, "profile", "p", "", "`NAME` of the profile whose credentials to ask with (default: the SDK's default chain)")
 	fs.StringVarP(&output, "output", "o", "text", "`FORMAT`: text or json")
-	if err := a.parse(fs, args); err != nil {
-		return done(err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("whoami: unexpected argument %q", fs.Arg(0))
-	}
-	if err := checkOutput("whoami", output, "text", "json"); err != nil {
-		return err
-	}
-	if profile != "" {
-		if err := checkProfileName("--profile", profile); err != nil {
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		if fs.NArg() > 0 {
+			return usagef("whoami: unexpected argument %q", fs.Arg(0))
+		}
+		if err := checkOutput("whoami", output, "text", "json"); err != nil {
 			return err
 		}
-	}
-	cfg, err := a.stsConfig(profile)
-	if err != nil {
+		if profile != "" {
+			if err := checkProfileName("--profile", profile); err != nil {
+				return err
+			}
+		}
+		cfg, err := a.stsConfig(profile)
+		if err != nil {
+			return err
+		}
+		client, err := sts.New(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		id, err := client.CallerIdentity(ctx)
+		if err != nil {
+			return err
+		}
+		if output == "json" {
+			return writeJSON(a.stdout, struct {
+				Profile string `json:"profile,omitempty"`
+				ARN     string `json:"arn"`
+				Account string `json:"account"`
+				UserID  string `json:"user_id"`
+			}{profile, id.ARN, id.Account, id.UserID})
+		}
+		_, err = fmt.Fprintln(a.stdout, id.ARN)
 		return err
 	}
-	client, err := sts.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	id, err := client.CallerIdentity(ctx)
-	if err != nil {
-		return err
-	}
-	if output == "json" {
-		return writeJSON(a.stdout, struct {
-			Profile string `json:"profile,omitempty"`
-			ARN     string `json:"arn"`
-			Account string `json:"account"`
-			UserID  string `json:"user_id"`
-		}{profile, id.ARN, id.Account, id.UserID})
-	}
-	_, err = fmt.Fprintln(a.stdout, id.ARN)
-	return err
 }
