@@ -126,5 +126,7 @@ type lostRenewalsError struct {
 	err      error
 }
 
-func (e *lostRenewalsError) Error() string { return errText(e.err) }
+func (e *lostRenewalsError) Error() string {
+	return fmt.Sprintf("%s, and the new credentials of %s are lost", errText(e.err), bracketList(e.profiles))
+}
 func (e *lostRenewalsError) Unwrap() error { return e.err }

@@ -271,7 +271,6 @@ func (a *app) hints(err error) []string {
 	case errors.As(err, &mms):
 		add("name the device with --mfa-serial ARN as well")
 	case errors.As(err, &lost):
-		add("the renewals of %s were not written; run the command again once the file can be written", bracketList(lost.profiles))
 		out = append(out, a.hints(lost.err)...)
 	case errors.As(err, &ie):
 		out = append(out, a.inputHints(ie)...)
@@ -335,7 +334,7 @@ func (a *app) hints(err error) []string {
 	case errors.As(err, &sl):
 		add("run credswap as the owner of the link (sudo -u), or point --credentials-file at the real file")
 	case errors.As(err, &we):
-		add("free some space or make the directory writable, then run the command again")
+		add("free some space or make the directory writable, then run 'credswap %s' again", a.cmdName())
 	case errors.As(err, &ne):
 		add("a profile name is one line without spaces at its ends, brackets, '#' or ';'")
 	case errors.As(err, &ue):

@@ -140,7 +140,7 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 	dir := filepath.Dir(real)
 	if fi == nil {
 		if err := mkdirs(dir); err != nil {
-			return nil, err
+			return nil, &WriteError{Path: real, Err: err}
 		}
 	}
 	timeout := opts.LockTimeout
@@ -149,6 +149,11 @@ func Edit(path string, opts Options, fn func(tx *Tx) error) (*Result, error) {
 	}
 	unlock, err := acquire(real+".lock", timeout, ownerFor(fi, dir))
 	if err != nil {
+		var lt *LockTimeoutError
+		var nr *NotRegularError
+		if !errors.As(err, &lt) && !errors.As(err, &nr) {
+			err = &WriteError{Path: real, Err: err} // a read-only directory, a full disk
+		}
 		return nil, err
 	}
 	defer unlock()
