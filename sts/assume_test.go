@@ -1,6 +1,7 @@
 package sts_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -413,5 +414,19 @@ func TestConcurrentCalls(t *testing.T) {
 	}
 	if n := warnings.get(); n != 1 {
 		t.Errorf("%d skew warnings, want 1", n)
+	}
+}
+
+// A role name longer than IAM allows is refused before STS sees it.
+func TestRoleNameLength(t *testing.T) {
+	ok := sts.AssumeRoleInput{RoleARN: "arn:aws:iam::111122223333:role/path/" + strings.Repeat("r", 64)}
+	if err := ok.Validate(false); err != nil {
+		t.Errorf("64-character role name: %v", err)
+	}
+	long := sts.AssumeRoleInput{RoleARN: "arn:aws:iam::111122223333:role/" + strings.Repeat("r", 65)}
+	err := long.Validate(false)
+	var ie *sts.InputError
+	if !errors.As(err, &ie) || ie.Field != sts.FieldRoleARN || !strings.Contains(err.Error(), "65 characters") {
+		t.Errorf("65-character role name: %v", err)
 	}
 }

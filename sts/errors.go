@@ -230,11 +230,45 @@ type CredentialsError struct {
 	SSO     bool // the profile signs in through IAM Identity Center
 }
 
+// Error says in plain words what failed first; the SDK's own words, where
+// they add something, follow in parentheses.
 func (e *CredentialsError) Error() string {
+	detail := sdkDetail(e.Err)
 	if e.Profile == "" {
-		return fmt.Sprintf("cannot get source credentials from the default chain: %v", e.Err)
+		if strings.Contains(detail, "IMDS") || strings.Contains(detail, "no credentials configured") {
+			return "no credentials found: none in the environment, no profile with credentials (AWS_PROFILE, else default), and no container or instance role"
+		}
+		return fmt.Sprintf("cannot get source credentials from the default chain (%s)", detail)
 	}
-	return fmt.Sprintf("cannot get the credentials of profile %q: %v", e.Profile, e.Err)
+	what := "they could not be obtained"
+	switch {
+	case errors.Is(e.Err, ErrSharedFileParse):
+		what = "the AWS SDK cannot parse the shared files"
+		detail = strings.TrimPrefix(strings.TrimPrefix(detail, ErrSharedFileParse.Error()), " ")
+	case e.SSO:
+		what = "its IAM Identity Center (SSO) sign-in has expired or was never made"
+	case strings.Contains(detail, "credential_process"):
+		what = "its credential_process failed"
+	case strings.Contains(detail, "operation error STS: AssumeRole"):
+		what = "the role it assumes could not be assumed"
+	}
+	if detail == "" {
+		return fmt.Sprintf("cannot get the credentials of profile %q: %s", e.Profile, what)
+	}
+	return fmt.Sprintf("cannot get the credentials of profile %q: %s (%s)", e.Profile, what, detail)
+}
+
+// sdkDetail is the SDK's message without the phrases that only say that
+// something failed somewhere.
+func sdkDetail(err error) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	for _, p := range []string{"failed to refresh cached credentials, ", "process provider error: "} {
+		s = strings.ReplaceAll(s, p, "")
+	}
+	return strings.TrimSpace(s)
 }
 
 func (e *CredentialsError) Unwrap() error { return e.Err }

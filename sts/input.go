@@ -27,7 +27,7 @@ const (
 	maxTagValueLen   = 256
 	maxPolicyARNs    = 10
 	maxPackedPolicy  = 2048
-	maxSessionName   = 64
+	maxRoleName      = 64
 	sessionNameStart = "credswap-"
 )
 
@@ -36,17 +36,16 @@ const (
 // and compiling them all at package init cost every command, list and
 // version included, about 3 ms and 1.5 MB. Lengths are checked apart.
 var (
-	partition       = `aws(?:-[a-z]+)*`
-	roleARNRe       = lazyRegexp(`^arn:` + partition + `:iam::\d{12}:role/[\w+=,.@/-]+$`)
-	mfaARNRe        = lazyRegexp(`^arn:` + partition + `:iam::\d{12}:(?:mfa|u2f)/[\w+=,.@/-]+$`)
-	mfaHardwareRe   = lazyRegexp(`^[\w+=/:,.@-]+$`) // and 9 to 256 long
-	policyARNRe     = lazyRegexp(`^arn:` + partition + `:iam::(?:\d{12}|aws):policy/[\w+=,.@/-]+$`)
-	sessionNameRe   = lazyRegexp(`^[\w+=,.@-]+$`)   // and 2 to 64 long
-	externalIDRe    = lazyRegexp(`^[\w+=,.@:/-]+$`) // and 2 to 1224 long
-	tokenCodeRe     = lazyRegexp(`^[0-9]{6}$`)
-	tagKeyRe        = lazyRegexp(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
-	tagValueRe      = lazyRegexp(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	sessionCharsOut = lazyRegexp(`[^\w+=,.@-]+`)
+	partition     = `aws(?:-[a-z]+)*`
+	roleARNRe     = lazyRegexp(`^arn:` + partition + `:iam::\d{12}:role/[\w+=,.@/-]+$`)
+	mfaARNRe      = lazyRegexp(`^arn:` + partition + `:iam::\d{12}:(?:mfa|u2f)/[\w+=,.@/-]+$`)
+	mfaHardwareRe = lazyRegexp(`^[\w+=/:,.@-]+$`) // and 9 to 256 long
+	policyARNRe   = lazyRegexp(`^arn:` + partition + `:iam::(?:\d{12}|aws):policy/[\w+=,.@/-]+$`)
+	sessionNameRe = lazyRegexp(`^[\w+=,.@-]+$`)   // and 2 to 64 long
+	externalIDRe  = lazyRegexp(`^[\w+=,.@:/-]+$`) // and 2 to 1224 long
+	tokenCodeRe   = lazyRegexp(`^[0-9]{6}$`)
+	tagKeyRe      = lazyRegexp(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
+	tagValueRe    = lazyRegexp(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 func lazyRegexp(p string) func() *regexp.Regexp {
@@ -74,7 +73,7 @@ type AssumeRoleInput struct {
 	RoleARN string
 
 	// SessionName names the session (the last part of the assumed-role ARN);
-	// "" means DefaultSessionName for the current user and time.
+	// "" sends credswap-<unix seconds>; the CLI builds credswap-<user>-<unix seconds>.
 	SessionName string
 
 	ExternalID     string
@@ -104,6 +103,9 @@ func (in *AssumeRoleInput) Validate(chained bool) error {
 	}
 	if !roleARNRe().MatchString(in.RoleARN) || !nameAfter(in.RoleARN, ":role/", 512) {
 		return &InputError{Field: FieldRoleARN, Msg: fmt.Sprintf("invalid role ARN %q", in.RoleARN)}
+	}
+	if name := in.RoleARN[strings.LastIndexByte(in.RoleARN, '/')+1:]; len(name) > maxRoleName {
+		return &InputError{Field: FieldRoleARN, Msg: fmt.Sprintf("invalid role ARN %q: the role name has %d characters, IAM allows at most %d", in.RoleARN, len(name), maxRoleName)}
 	}
 	if in.SessionName != "" && !validSessionName(in.SessionName) {
 		return &InputError{Field: FieldSessionName, Msg: fmt.Sprintf("invalid session name %q", in.SessionName)}

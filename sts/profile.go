@@ -36,9 +36,10 @@ type RoleProfile struct {
 
 // LoadRoleProfile reads the role profile name from configFile ("" means
 // $AWS_CONFIG_FILE or ~/.aws/config): the section [profile name], or for
-// "default" [profile default] or else [default]. A missing file or profile, a
-// profile without role_arn, or a profile with both or neither of
-// source_profile and credential_source is an *InputError.
+// "default" [profile default] or else [default]. A missing profile (or an
+// implicit file that is missing) is a *ProfileNotFoundError; an explicit file
+// that is missing, a profile without role_arn, or a profile with both or
+// neither of source_profile and credential_source is an *InputError.
 func LoadRoleProfile(configFile, name string) (*RoleProfile, error) {
 	if name == "" {
 		return nil, inputf(FieldRoleProfile, "empty profile name")
@@ -166,15 +167,4 @@ func configSection(f *ini.File, name string) *ini.Section {
 		}
 	}
 	return plain
-}
-
-// credentialsSection finds profile name in a credentials file, where
-// sections carry no "profile " prefix.
-func credentialsSection(f *ini.File, name string) *ini.Section {
-	for _, sec := range f.Sections() {
-		if strings.TrimSpace(sec.Name()) == name {
-			return sec
-		}
-	}
-	return nil
 }
