@@ -175,6 +175,7 @@ func TestWatchRenewsEachSectionWhenDue(t *testing.T) {
 	// Every log line is JSON with a time, a level and a message; renewals
 	// name their profile.
 	renewed := 0
+	var wakes []string
 	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
 		var rec map[string]string
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
@@ -190,9 +191,17 @@ func TestWatchRenewsEachSectionWhenDue(t *testing.T) {
 				t.Errorf("renewal without a profile: %q", line)
 			}
 		}
+		if strings.HasPrefix(rec["msg"], "next renewal: ") {
+			wakes = append(wakes, rec["msg"])
+		}
 	}
 	if renewed < 9 {
 		t.Errorf("%d renewals logged\n%s", renewed, stderr)
+	}
+	// After each pass the watch says when it wakes next, and for what:
+	// first [hourly], 10 minutes before its hour is up.
+	if len(wakes) < 9 || !strings.HasPrefix(wakes[0], "next renewal: [hourly] in 50m (at ") {
+		t.Errorf("next-wake lines: %q", wakes)
 	}
 }
 
