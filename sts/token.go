@@ -95,6 +95,9 @@ func (t TokenSource) get(ctx context.Context, serial string) (string, error) {
 		return "", &MFARequiredError{Serial: serial, Err: ErrNoTerminal}
 	}
 	defer out.Close()
+	// Off before the prompt, so that nothing typed at once is shown; back
+	// on before out closes, also when ctx ends the read.
+	defer echoOff(echoFile(in, out))()
 	return readCode(ctx, in, out, prompt)
 }
 

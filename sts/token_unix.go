@@ -43,3 +43,7 @@ func openTerminal(path string) (in, out *os.File, err error) {
 	}
 	return in, out, nil
 }
+
+// echoFile is the file of the terminal whose echo is switched: the output,
+// which stays open while ctx may close the input.
+func echoFile(in, out *os.File) *os.File { return out }

@@ -39,3 +39,6 @@ func openTerminal(path string) (in, out *os.File, err error) {
 	}
 	return in, out, nil
 }
+
+// echoFile is the file echoOff is given (it opens the console itself).
+func echoFile(in, out *os.File) *os.File { return in }
