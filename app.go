@@ -35,6 +35,8 @@ type app struct {
 	mfaTTY         string            // terminal for MFA prompts; "" = the SDK-independent default of package sts
 	mfaMu          sync.Mutex        // one MFA prompt or token command at a time
 	mfaCodes       map[string]string // the codes obtained in this run, by device
+	hintMu         sync.Mutex
+	hintsShown     map[string]bool // hints printed so far: each once a run
 }
 
 // globals are the flags every command accepts, before or after its name.

@@ -88,8 +88,8 @@ func credentialProcessFlags(fs *pflag.FlagSet) runFunc {
 				return err
 			}
 			out = creds
-			for _, w := range append(writes, renewal{profile, r, creds}) {
-				if err := tx.Set(w.profile, sectionValues(w.creds, w.recipe)); err != nil {
+			for _, w := range append(writes, renewal{profile, r, creds, a.knownRegion(cfg, r)}) {
+				if err := tx.Set(w.profile, sectionValues(w.creds, w.recipe, w.region)); err != nil {
 					return err
 				}
 			}

@@ -122,9 +122,20 @@ func (a *app) text(err error) string {
 	return errText(err)
 }
 
+// printHints prints the hints for err, each at most once a run: refresh
+// reports many sections that may fail alike.
 func (a *app) printHints(err error) {
 	for _, h := range a.hints(err) {
-		a.hintf("%s", h)
+		a.hintMu.Lock()
+		seen := a.hintsShown[h]
+		if a.hintsShown == nil {
+			a.hintsShown = map[string]bool{}
+		}
+		a.hintsShown[h] = true
+		a.hintMu.Unlock()
+		if !seen {
+			a.hintf("%s", h)
+		}
 	}
 }
 
@@ -262,7 +273,7 @@ func (a *app) hints(err error) []string {
 		add("write it once with 'credswap assume --role-arn ARN -p %s' or 'credswap session -p %s', which record how to renew it", nm.profile, nm.profile)
 	case errors.As(err, &es):
 		if es.managed {
-			add("renew it first: credswap refresh %s", es.source)
+			add("renew it first: 'credswap refresh %s'", es.source)
 		} else {
 			add("renew [%s] first (aws sso login, or 'credswap session -s BASE -p %s' for a session)", es.source, es.source)
 		}
@@ -278,10 +289,12 @@ func (a *app) hints(err error) []string {
 		switch {
 		case a.has("token-code"):
 			add("pass --token-code CODE or --token-command CMD, or run from a terminal")
-		case profile != "" && a.has("min-remaining"):
-			add("run 'credswap refresh %s' from a terminal, or record a command that prints codes: 'credswap assume --from-profile NAME --token-command CMD -p %s'", profile, profile)
+		case a.cmdName() == "refresh":
+			add("run 'credswap refresh' from a terminal to type the code, or write the section once more with a command that prints codes: 'credswap assume ... --token-command CMD -p PROFILE'")
+		case profile != "":
+			add("run it from a terminal to type the code, or write [%s] once more with a command that prints codes: 'credswap assume ... --token-command CMD -p %s'", profile, profile)
 		default:
-			add("run it from a terminal, or record a command that prints codes: 'credswap assume --from-profile NAME --token-command CMD'")
+			add("run it from a terminal to type the code, or use a session made with a code: 'credswap session -s BASE --mfa-serial ARN'")
 		}
 	case errors.As(err, &ad):
 		out = append(out, a.accessDeniedHints(ad)...)
@@ -294,9 +307,9 @@ func (a *app) hints(err error) []string {
 		case de.Chained:
 			add("the role is assumed from role credentials, which allow at most 1h: write the section again with 'credswap assume ... -d 1h'")
 		case a.has("duration"):
-			add("ask for less with --duration, or raise the role's maximum (aws iam update-role --max-session-duration, up to 12h)")
+			add("ask for less with --duration, or raise the role's maximum ('aws iam update-role --max-session-duration', up to 12h)")
 		default:
-			add("write the section again asking for less ('credswap assume ... -d 1h'), or raise the role's maximum (aws iam update-role --max-session-duration)")
+			add("write the section again asking for less ('credswap assume ... -d 1h'), or raise the role's maximum ('aws iam update-role --max-session-duration')")
 		}
 	case errors.As(err, &mc):
 		add("the code was wrong or already used: wait for the next code and try again")
@@ -332,7 +345,7 @@ func (a *app) hints(err error) []string {
 	case errors.As(err, &dfl):
 		add("move %s out of [DEFAULT] (line %d) by hand", dfl.Key, dfl.Line)
 	case errors.As(err, &sl):
-		add("run credswap as the owner of the link (sudo -u), or point --credentials-file at the real file")
+		add("run credswap as the owner of the link (uid %d), or point --credentials-file at the real file, %s", sl.LinkOwner, sl.Target)
 	case errors.As(err, &we):
 		add("free some space or make the directory writable, then run 'credswap %s' again", a.cmdName())
 	case errors.As(err, &ne):
@@ -458,7 +471,7 @@ func (a *app) credentialsHints(ce *sts.CredentialsError) []string {
 	case errors.Is(ce.Err, sts.ErrSharedFileParse):
 		return []string{"look in the credentials and config files for a value that is a lone \" or ' and complete or remove it"}
 	case ce.SSO && ce.Profile != "":
-		return []string{fmt.Sprintf("sign in again: aws sso login --profile %s", ce.Profile)}
+		return []string{fmt.Sprintf("sign in again: 'aws sso login --profile %s'", ce.Profile)}
 	case ce.Profile == "" && a.has("source-profile"):
 		return []string{"name a source profile with -s, set AWS_PROFILE, or configure credentials (aws configure)"}
 	case ce.Profile == "" && a.has("profile"):

@@ -30,6 +30,7 @@ type renewal struct {
 	profile string
 	recipe  *recipe
 	creds   *sts.Credentials
+	region  string // the region known for it, written when the section has none
 }
 
 // obtainAndWrite is the one path from a recipe to a written section: read
@@ -60,7 +61,6 @@ func (a *app) obtainAndWrite(ctx context.Context, j *job) error {
 	if err != nil {
 		return err
 	}
-	r.Region = cmp.Or(r.Region, a.knownRegion(cfg, r))
 	now := a.now()
 	if err := r.validate(now, cmp.Or(j.code, "000000"), src.assumedRole && src.due == nil); err != nil {
 		return err
@@ -88,10 +88,10 @@ func (a *app) obtainAndWrite(ctx context.Context, j *job) error {
 	if err != nil {
 		return err
 	}
-	writes = append(writes, renewal{j.target, r, creds})
+	writes = append(writes, renewal{j.target, r, creds, a.knownRegion(cfg, r)})
 	res, err := credfile.Edit(path, a.fileOptions(j.force), func(tx *credfile.Tx) error {
 		for _, w := range writes {
-			if err := tx.Set(w.profile, sectionValues(w.creds, w.recipe)); err != nil {
+			if err := tx.Set(w.profile, sectionValues(w.creds, w.recipe, w.region)); err != nil {
 				return err
 			}
 		}
@@ -279,7 +279,7 @@ func (a *app) renewDueSource(ctx context.Context, f, cfg *credfile.File, src *so
 	if err != nil {
 		return &sourceFailedError{source: src.name, err: err}
 	}
-	*writes = append(*writes, renewal{src.name, src.due, creds})
+	*writes = append(*writes, renewal{src.name, src.due, creds, a.knownRegion(cfg, src.due)})
 	src.creds, src.due = creds, nil
 	src.assumedRole = strings.Contains(creds.ARN, ":assumed-role/")
 	return nil

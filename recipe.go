@@ -339,16 +339,16 @@ func credentialValues(c *sts.Credentials) map[string]string {
 }
 
 // sectionValues is everything assume, session and refresh write into a
-// section: the credentials, the recipe, and the region the recipe knows,
-// so that the section works on its own (credfile writes it only into a
-// section without a region: one the user wrote is never changed).
-func sectionValues(c *sts.Credentials, r *recipe) map[string]string {
+// section: the credentials, the recipe, and the region known when it is
+// written, so that the section works on its own (credfile writes it only
+// into a section without a region: one the user wrote is never changed).
+func sectionValues(c *sts.Credentials, r *recipe, region string) map[string]string {
 	m := credentialValues(c)
 	for k, v := range r.values() {
 		m[k] = v
 	}
-	if r.Region != "" {
-		m[credfile.KeyRegion] = r.Region
+	if region != "" {
+		m[credfile.KeyRegion] = region
 	}
 	return m
 }

@@ -207,7 +207,7 @@ func (a *app) refreshFile(ctx context.Context, path string, pol *refreshPolicy, 
 			if t.Status != statusRenewed {
 				continue
 			}
-			if err := tx.Set(t.Profile, sectionValues(t.creds, t.recipe)); err != nil {
+			if err := tx.Set(t.Profile, sectionValues(t.creds, t.recipe, a.knownRegion(cfg, t.recipe))); err != nil {
 				t.fail(err)
 				report(t)
 			}
