@@ -94,7 +94,7 @@ func (o *assumeOptions) recipe(a *app, fs *pflag.FlagSet) (*recipe, error) {
 	if fs.NArg() > 0 {
 		return nil, usagef("assume: unexpected argument %q", fs.Arg(0))
 	}
-	if err := checkOutput("assume", o.job.output, "text", "json", "env"); err != nil {
+	if err := checkChoice("assume", "output", o.job.output); err != nil {
 		return nil, err
 	}
 	if err := checkTargetName("--profile", o.profile); err != nil {

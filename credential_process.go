@@ -44,6 +44,9 @@ func credentialProcessFlags(fs *pflag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
+		if c := sectionCredentials(sec); c.AccessKeyID == "" || c.SecretAccessKey == "" {
+			return &noKeysError{profile: profile}
+		}
 		margin := minRemaining
 		var r *recipe
 		if sec.Kind() == credfile.Managed {

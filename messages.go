@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -119,7 +121,17 @@ func (a *app) text(err error) string {
 		}
 		return e.Error()
 	}
-	return errText(err)
+	return a.homeRelative(errText(err))
+}
+
+// homeRelative writes paths under the home directory as ~/..., as every
+// message does, also in the words of packages that only know full paths.
+func (a *app) homeRelative(msg string) string {
+	home, err := homeDir(a.getenv)
+	if err != nil || len(home) < 2 {
+		return msg
+	}
+	return strings.ReplaceAll(msg, strings.TrimRight(home, `/\`)+string(filepath.Separator), "~"+string(filepath.Separator))
 }
 
 // printHints prints the hints for err, each at most once a run: refresh
@@ -239,6 +251,7 @@ func (a *app) hints(err error) []string {
 		sl   *credfile.SymlinkError
 		we   *credfile.WriteError
 		ne   *credfile.NameError
+		pe   *fs.PathError
 	)
 	switch {
 	case errors.As(err, &uc):
@@ -278,7 +291,20 @@ func (a *app) hints(err error) []string {
 			add("renew [%s] first (aws sso login, or 'credswap session -s BASE -p %s' for a session)", es.source, es.source)
 		}
 	case errors.As(err, &sf):
-		return a.hints(sf.err)
+		// The source is renewed by its own recipe: the flags of the
+		// command at hand do not reach that call.
+		var (
+			smfa *sts.MFARequiredError
+			sad  *sts.AccessDeniedError
+		)
+		switch {
+		case errors.As(sf.err, &smfa) && a.cmdName() != "refresh":
+			add("renew [%s] first, from a terminal: 'credswap refresh %s'", sf.source, sf.source)
+		case errors.As(sf.err, &sad):
+			out = append(out, a.accessDeniedHints(sad, false)...)
+		default:
+			return a.hints(sf.err)
+		}
 	case errors.As(err, &mms):
 		add("name the device with --mfa-serial ARN as well")
 	case errors.As(err, &lost):
@@ -290,14 +316,14 @@ func (a *app) hints(err error) []string {
 		case a.has("token-code"):
 			add("pass --token-code CODE or --token-command CMD, or run from a terminal")
 		case a.cmdName() == "refresh":
-			add("run 'credswap refresh' from a terminal to type the code, or write the section once more with a command that prints codes: 'credswap assume ... --token-command CMD -p PROFILE'")
+			add("run 'credswap refresh' from a terminal to type the code, or write the section once more with a command that prints codes: 'credswap assume ... --token-command CMD -p PROFILE', or 'credswap session ... --token-command CMD -p PROFILE' for a session")
 		case profile != "":
 			add("run it from a terminal to type the code, or write [%s] once more with a command that prints codes: 'credswap assume ... --token-command CMD -p %s'", profile, profile)
 		default:
 			add("run it from a terminal to type the code, or use a session made with a code: 'credswap session -s BASE --mfa-serial ARN'")
 		}
 	case errors.As(err, &ad):
-		out = append(out, a.accessDeniedHints(ad)...)
+		out = append(out, a.accessDeniedHints(ad, a.has("mfa-serial"))...)
 	case errors.As(err, &ex):
 		out = append(out, a.expiredSourceHints(ex)...)
 	case errors.As(err, &de):
@@ -350,6 +376,8 @@ func (a *app) hints(err error) []string {
 		add("free some space or make the directory writable, then run 'credswap %s' again", a.cmdName())
 	case errors.As(err, &ne):
 		add("a profile name is one line without spaces at its ends, brackets, '#' or ';'")
+	case errors.As(err, &pe) && errors.Is(pe.Err, fs.ErrPermission):
+		add("the user credswap runs as may not open %s: check its owner and mode with 'ls -l'", pe.Path)
 	case errors.As(err, &ue):
 		if n := a.cmdName(); n != "" {
 			add("run 'credswap help %s' for usage", n)
@@ -418,14 +446,15 @@ func (a *app) inputHints(ie *sts.InputError) []string {
 }
 
 // accessDeniedHints list what usually makes STS refuse AssumeRole, most
-// likely first, in words for the command at hand.
-func (a *app) accessDeniedHints(ad *sts.AccessDeniedError) []string {
+// likely first, in words for the command at hand: flags says that the
+// request came from its flags (assume), rather than from a recipe (refresh,
+// or a source renewed first).
+func (a *app) accessDeniedHints(ad *sts.AccessDeniedError, flags bool) []string {
 	caller := ad.CallerARN
 	if caller == "" {
 		caller = "the caller"
 	}
 	causes := []string{fmt.Sprintf("the role's trust policy does not name %s (or its account) as a principal", caller)}
-	flags := a.has("mfa-serial")
 	switch {
 	case ad.MFA:
 	case flags:
@@ -509,7 +538,11 @@ func (a *app) warnExpired(profile string, sec *credfile.Section) {
 // warnLongMinRemaining says that a --min-remaining at or beyond the
 // credentials' lifetime would renew on every call, and what is used instead.
 func (a *app) warnLongMinRemaining(min, lifetime time.Duration) {
-	a.warnf("--min-remaining %s is not shorter than the credentials' lifetime of %s, so they would be renewed every time; using %s (half the lifetime)", span(min), span(lifetime), span(lifetime/2))
+	a.warnf("%s", longMarginText(min, lifetime))
+}
+
+func longMarginText(min, lifetime time.Duration) string {
+	return fmt.Sprintf("--min-remaining %s is not shorter than the credentials' lifetime of %s, so they would be renewed every time; using %s (half the lifetime)", span(min), span(lifetime), span(lifetime/2))
 }
 
 // warnIdentityMismatch: STS named one identity, the credentials another.

@@ -249,8 +249,8 @@ func (a *app) sourceOf(f, cfg *credfile.File, r *recipe) (*source, error) {
 				return src, nil
 			}
 		}
-		if !exp.After(a.now()) {
-			return nil, &expiredSourceError{source: name, expired: exp, now: a.now(), managed: sec.Kind() == credfile.Managed}
+		if !exp.After(a.now()) { // and no recipe credswap can renew it by
+			return nil, &expiredSourceError{source: name, expired: exp, now: a.now()}
 		}
 	}
 	return src, nil
@@ -285,11 +285,13 @@ func (a *app) renewDueSource(ctx context.Context, f, cfg *credfile.File, src *so
 	return nil
 }
 
-// knownRegion is the region a written section should carry: --region, the
-// recipe's, AWS_REGION, AWS_DEFAULT_REGION, the source profile's, or the
-// [default] profile's in the config file; "" when none is known.
+// knownRegion is the region a written section should carry, in the order
+// of the contract: --region, the recipe's (the role profile's), the source
+// profile's or the [default] profile's in the config file, then AWS_REGION
+// and AWS_DEFAULT_REGION; "" when none is known. The files come before the
+// environment: they describe the profile, a variable only this shell.
 func (a *app) knownRegion(cfg *credfile.File, r *recipe) string {
-	if v := cmp.Or(a.g.region, r.Region, a.getenv("AWS_REGION"), a.getenv("AWS_DEFAULT_REGION")); v != "" {
+	if v := cmp.Or(a.g.region, r.Region); v != "" {
 		return v
 	}
 	for _, name := range []string{cmp.Or(r.SourceProfile, a.getenv("AWS_PROFILE")), "default"} {
@@ -297,7 +299,7 @@ func (a *app) knownRegion(cfg *credfile.File, r *recipe) string {
 			return s.Get("region")
 		}
 	}
-	return ""
+	return cmp.Or(a.getenv("AWS_REGION"), a.getenv("AWS_DEFAULT_REGION"))
 }
 
 // margin is the --min-remaining to use for credentials that live lifetime:

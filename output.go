@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -52,6 +53,16 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// checkChoice validates the value of a flag with fixed choices against the
+// one table of them (flagChoices, which completion offers too).
+func checkChoice(cmd, flag, value string) error {
+	allowed := flagChoicesOf(cmd, flag)
+	if slices.Contains(allowed, value) {
+		return nil
+	}
+	return usagef("%s: invalid --%s %q: want %s", cmd, flag, value, strings.Join(allowed, ", "))
 }
 
 // checkOutput validates an -o value against the allowed ones.

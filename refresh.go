@@ -115,14 +115,14 @@ func refreshFlags(fs *pflag.FlagSet) runFunc {
 }
 
 func (a *app) runRefresh(ctx context.Context, o *refreshOptions, names []string) error {
-	if err := checkOutput("refresh", o.output, "text", "json"); err != nil {
+	if err := checkChoice("refresh", "output", o.output); err != nil {
 		return err
 	}
-	switch o.logFm {
-	case "", "text", "json":
+	if o.logFm != "" {
+		if err := checkChoice("refresh", "log-format", o.logFm); err != nil {
+			return err
+		}
 		a.logFormat = o.logFm
-	default:
-		return usagef("refresh: invalid --log-format %q: want text or json", o.logFm)
 	}
 	switch {
 	case o.jobs < 1:
@@ -202,16 +202,7 @@ func (a *app) refreshFile(ctx context.Context, path string, pol *refreshPolicy, 
 				report(t)
 			}
 		}
-		a.renewAll(ctx, tx.File(), cfg, tasks, jobs, report)
-		for _, t := range tasks {
-			if t.Status != statusRenewed {
-				continue
-			}
-			if err := tx.Set(t.Profile, sectionValues(t.creds, t.recipe, a.knownRegion(cfg, t.recipe))); err != nil {
-				t.fail(err)
-				report(t)
-			}
-		}
+		a.renewAll(ctx, tx, cfg, tasks, jobs, report)
 		return nil
 	})
 	if err != nil {
@@ -350,14 +341,15 @@ func (a *app) warnShortLives(tasks []*refreshTask, pol *refreshPolicy) {
 	}
 	for _, t := range tasks {
 		if t.shortLife {
-			a.warnLongMinRemaining(pol.minRemaining, t.recipe.lifetime())
-			return
+			a.message(levelWarning, t.Profile, "%s", longMarginText(pol.minRemaining, t.recipe.lifetime()))
 		}
 	}
 }
 
-// renewAll renews the due tasks, at most jobs STS calls at once.
-func (a *app) renewAll(ctx context.Context, f, cfg *credfile.File, tasks []*refreshTask, jobs int, report func(*refreshTask)) {
+// renewAll renews the due tasks, at most jobs STS calls at once, and puts
+// each renewal into tx as it arrives, before reporting it.
+func (a *app) renewAll(ctx context.Context, tx *credfile.Tx, cfg *credfile.File, tasks []*refreshTask, jobs int, report func(*refreshTask)) {
+	f := tx.File()
 	sem := make(chan struct{}, jobs)
 	var wg sync.WaitGroup
 	var clients clientCache
@@ -388,6 +380,10 @@ func (a *app) renewAll(ctx context.Context, f, cfg *credfile.File, tasks []*refr
 				if ctx.Err() != nil {
 					err = fmt.Errorf("interrupted: %w", ctx.Err())
 				}
+				t.fail(err)
+				return
+			}
+			if err := tx.Set(t.Profile, sectionValues(creds, t.recipe, a.knownRegion(cfg, t.recipe))); err != nil {
 				t.fail(err)
 				return
 			}

@@ -59,7 +59,7 @@ func (o *sessionOptions) recipe(a *app, fs *pflag.FlagSet) (*recipe, error) {
 	if fs.NArg() > 0 {
 		return nil, usagef("session: unexpected argument %q", fs.Arg(0))
 	}
-	if err := checkOutput("session", o.job.output, "text", "json", "env"); err != nil {
+	if err := checkChoice("session", "output", o.job.output); err != nil {
 		return nil, err
 	}
 	if o.tokenCode != "" && o.tokenCommand != "" {

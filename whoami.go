@@ -30,7 +30,7 @@ func whoamiFlags(fs *pflag.FlagSet) runFunc {
 		if fs.NArg() > 0 {
 			return usagef("whoami: unexpected argument %q", fs.Arg(0))
 		}
-		if err := checkOutput("whoami", output, "text", "json"); err != nil {
+		if err := checkChoice("whoami", "output", output); err != nil {
 			return err
 		}
 		if profile != "" {

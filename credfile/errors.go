@@ -129,7 +129,7 @@ type LockTimeoutError struct {
 }
 
 func (e *LockTimeoutError) Error() string {
-	return fmt.Sprintf("timed out after %v waiting for the lock %s, held by another process", e.Timeout, e.LockPath)
+	return fmt.Sprintf("timed out after %v waiting for the lock %s, held by another process; the file is unchanged", e.Timeout, e.LockPath)
 }
 
 // NameError reports a profile name that cannot be written as a section

@@ -243,8 +243,7 @@ func (e *CredentialsError) Error() string {
 	what := "they could not be obtained"
 	switch {
 	case errors.Is(e.Err, ErrSharedFileParse):
-		what = "the AWS SDK cannot parse the shared files"
-		detail = strings.TrimPrefix(strings.TrimPrefix(detail, ErrSharedFileParse.Error()), " ")
+		what, detail = ErrSharedFileParse.Error(), "" // the detail is the SDK parser's panic
 	case e.SSO:
 		what = "its IAM Identity Center (SSO) sign-in has expired or was never made"
 	case strings.Contains(detail, "credential_process"):

@@ -225,8 +225,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	awsCfg, err := loadDefaultConfig(ctx, withProfile...)
 	if err != nil && cfg.Credentials != nil && isNotExist(err) {
 		// The profile only names given credentials, and the config file
-		// has nothing for it: its settings are the defaults.
-		awsCfg, err = loadDefaultConfig(ctx, opts...)
+		// has nothing for it: its settings are the defaults, not those of
+		// [default] (whose role_arn would otherwise wrap the given keys).
+		awsCfg, err = loadDefaultConfig(ctx, append(opts[:len(opts):len(opts)], config.WithSharedConfigFiles([]string{}))...)
 		if err != nil && isNotExist(err) {
 			// AWS_PROFILE names a profile of the credentials file only,
 			// which the SDK insists on finding: let it read that file.
