@@ -1,6 +1,7 @@
 package credfile
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -113,6 +114,9 @@ func findHeads(data string) []head {
 		}
 		pos = end
 		line := strings.TrimSuffix(strings.TrimSuffix(data[start:end], "\n"), "\r")
+		if len(heads) == cap(heads) {
+			heads = growHeads(heads, start, len(data))
+		}
 		if name, ok := plainHeader(line); ok {
 			heads = append(heads, head{start: start, end: end, names: [nReaders]string{name, name, name}, is: [nReaders]bool{true, true, true}, hard: true})
 			continue
@@ -133,6 +137,21 @@ func findHeads(data string) []head {
 		}
 	}
 	return heads
+}
+
+// growHeads makes room for more heads, found up to offset at of a file of
+// size bytes: as many as the file holds at the density seen so far, and
+// some, rather than twice as many. A big file then costs one copy of a
+// short slice instead of a dozen copies of ever longer ones (and the
+// memory they leave behind); at least a quarter more keeps the growth
+// geometric where the heads are not spread evenly.
+func growHeads(heads []head, at, size int) []head {
+	n := len(heads)
+	want := 8
+	if n > 0 && at > 0 {
+		want = int(int64(n)*int64(size)/int64(at)) + n/8 + 8 - n
+	}
+	return slices.Grow(heads, max(want, n/4, 8))
 }
 
 // plainHeader recognises the header line almost every file is made of,
@@ -191,18 +210,80 @@ func (f *File) duplicateError(name string, idx []int) error {
 // in file order, duplicates included. Keys before the first header belong
 // to no section and are not returned.
 func (f *File) Sections() []*Section {
-	var secs []*Section
-	for i := range f.heads {
-		if name, ok := f.heads[i].nameFor(goSDK); ok {
-			secs = append(secs, f.section(i, name))
-		}
+	if len(f.heads) == 0 {
+		return nil
+	}
+	// The sections, and the keys of many sections, share a few
+	// allocations.
+	secs := make([]*Section, 0, len(f.heads))
+	store := make([]Section, len(f.heads))
+	r := sectionReader{block: 256}
+	f.eachHead(func(i int, name string, line int) bool {
+		s := &store[len(secs)]
+		r.read(f, i, name, line, s)
+		secs = append(secs, s)
+		return true
+	})
+	if len(secs) == 0 {
+		return nil
 	}
 	return secs
+}
+
+// EachSection calls fn with each section that Sections returns, in the
+// same order, but builds one at a time: the *Section and its Keys are
+// reused for the next one once fn returns (the strings are not, and may be
+// kept). A command that reads every section of a big file once, as list
+// does, pays for one section's keys instead of all of them. fn returns
+// false to stop.
+func (f *File) EachSection(fn func(s *Section) bool) {
+	var r sectionReader
+	var s Section
+	f.eachHead(func(i int, name string, line int) bool {
+		r.keys = r.keys[:0]
+		r.read(f, i, name, line, &s)
+		return fn(&s)
+	})
+}
+
+// eachHead calls fn with every head that the Go SDK reads as a section
+// header, its name and its line, until fn returns false. The lines are
+// counted on from one header to the next (counting each from the top of
+// the file made n sections cost n²).
+func (f *File) eachHead(fn func(i int, name string, line int) bool) {
+	at, line := 0, 1
+	for i := range f.heads {
+		name, ok := f.heads[i].nameFor(goSDK)
+		if !ok {
+			continue
+		}
+		line += strings.Count(f.data[at:f.heads[i].start], "\n")
+		at = f.heads[i].start
+		if !fn(i, name, line) {
+			return
+		}
+	}
 }
 
 // section builds the Section of head i under the given name, as the Go SDK
 // reads it: up to the next line that it reads as a header.
 func (f *File) section(i int, name string) *Section {
+	var r sectionReader
+	s := new(Section)
+	r.read(f, i, name, f.line(i), s)
+	return s
+}
+
+// A sectionReader builds Sections, reusing its scratch space from one to
+// the next and carving their Keys out of shared blocks.
+type sectionReader struct {
+	b     body
+	keys  []KeyValue // the block the next sections' keys go into
+	block int        // how many keys a new block holds at least (0: as many as needed)
+}
+
+// read fills s with the section of head i, whose header is on line.
+func (r *sectionReader) read(f *File, i int, name string, line int, s *Section) {
 	end := len(f.data)
 	for j := i + 1; j < len(f.heads); j++ {
 		if f.heads[j].is[goSDK] {
@@ -210,13 +291,19 @@ func (f *File) section(i int, name string) *Section {
 			break
 		}
 	}
-	b := parseBody(f.data[f.heads[i].start:end], name)
-	line := f.line(i)
-	s := &Section{Name: name, Line: line, Keys: make([]KeyValue, len(b.items))}
-	for j, it := range b.items {
-		s.Keys[j] = KeyValue{Key: it.key, Value: it.value, Line: line + it.line}
+	r.b = body{data: f.data[f.heads[i].start:end], orphan: -1, items: r.b.items[:0]}
+	r.b.scan(name, false)
+	n := len(r.b.items)
+	if r.keys == nil || len(r.keys)+n > cap(r.keys) {
+		r.keys = make([]KeyValue, 0, max(n, r.block))
 	}
-	return s
+	from := len(r.keys)
+	for _, it := range r.b.items {
+		r.keys = append(r.keys, KeyValue{Key: it.key, Value: it.value, Line: line + it.line})
+	}
+	// The full slice expression caps Keys at its own keys: an append to
+	// one section's Keys never writes into the next one's.
+	*s = Section{Name: name, Line: line, Keys: r.keys[from:len(r.keys):len(r.keys)]}
 }
 
 // Section returns the section called name: the one whose header any of the
@@ -314,30 +401,47 @@ type item struct {
 // parseBody parses one chunk that starts with its header line; name is the
 // section's name ("" for a header the SDK keeps no keys under).
 func parseBody(data string, name string) *body {
-	b := &body{data: data, orphan: -1}
-	for at, l := range eachLine(data) {
-		end := min(at+len(l)+1, len(data)) // with its "\n"
-		b.lines = append(b.lines, line{at, end})
-	}
-	b.owner = make([]int, len(b.lines))
-	for i := range b.owner {
-		b.owner[i] = -1
-	}
-	if name == "" {
-		return b
-	}
+	n := strings.Count(data, "\n") + 1 // lines, or one more
+	b := &body{data: data, orphan: -1, lines: make([]line, 0, n), owner: make([]int, 0, n)}
+	b.scan(name, true)
+	return b
+}
+
+// scan reads the keys of b.data as the Go SDK does. With lines, it also
+// records every line and the key each belongs to, for the editor; without,
+// only the items, as a reader of the file needs them.
+func (b *body) scan(name string, lines bool) {
 	cur := -1 // the SDK's current key, or -1
-	for i := 1; i < len(b.lines); i++ {
-		l := b.text(i)
+	// The lines as eachLine cuts them, in a plain loop: this one runs for
+	// every line of every section a listing reads.
+	for at, next, i := 0, 0, 0; at < len(b.data); at, i = next, i+1 {
+		end := strings.IndexByte(b.data[at:], '\n')
+		next = at + end + 1
+		if end < 0 {
+			end, next = len(b.data)-at, len(b.data)
+		}
+		l := b.data[at : at+end]
+		if lines {
+			end := min(at+len(l)+1, len(b.data)) // with its "\n"
+			b.lines = append(b.lines, line{at, end})
+			b.owner = append(b.owner, -1)
+		}
+		if i == 0 || name == "" {
+			continue // the header line, or a section without keys
+		}
+		if k, v, ok := plainKey(l); ok {
+			cur = b.add(item{key: k, value: v, line: i, last: i}, lines)
+			continue
+		}
 		if strings.TrimSpace(l) == "" || isGoComment(l) {
 			continue
 		}
 		if !isLineSpace(l[0]) {
-			k, v, ok := goSplit(strings.TrimRight(goTrimComment(l), " \t"))
+			k, v, ok := goSplit(strings.TrimRight(trimComment(l), " \t"))
 			if !ok {
 				continue // not a key: the SDK ignores the line
 			}
-			cur = b.add(item{key: strings.ToLower(k), value: unquote(v), line: i, last: i})
+			cur = b.add(item{key: strings.ToLower(k), value: unquote(v), line: i, last: i}, lines)
 			continue
 		}
 		t := strings.TrimLeft(l, " \t")
@@ -345,24 +449,68 @@ func parseBody(data string, name string) *body {
 			if cur < 0 || b.items[cur].value != "" {
 				// An indented "k = v" after a key with a value is a key of
 				// its own to the SDK (botocore reads it as a continuation).
-				v = strings.TrimSpace(goTrimComment(unquote(v)))
-				cur = b.add(item{key: strings.ToLower(k), value: v, line: i, last: i})
+				v = strings.TrimSpace(trimComment(unquote(v)))
+				cur = b.add(item{key: strings.ToLower(k), value: v, line: i, last: i}, lines)
 				continue
 			}
 			b.items[cur].hasMap = true // a nested value ("s3 =" then "  k = v")
-			b.attach(cur, i)
+			b.attach(cur, i, lines)
 			continue
 		}
 		if cur < 0 {
 			b.orphan = i
 			continue
 		}
-		b.attach(cur, i)
+		b.attach(cur, i, lines)
 		if it := &b.items[cur]; it.value != "" && !it.hasMap {
 			it.value += "\n" + strings.TrimSuffix(t, "\r")
 		}
 	}
-	return b
+}
+
+// plainKey recognises the line almost every key is made of, "name = value"
+// with a name of [a-z0-9_] from the start of the line and a value holding
+// neither '#' nor ';', and reads it in one pass: it gives what the general
+// reading in scan gives such a line (no comment to cut, the name already
+// lower case, the value trimmed and unquoted). Other lines go through scan.
+func plainKey(l string) (k, v string, ok bool) {
+	j := 0
+	for j < len(l) && plainKeyByte[l[j]] {
+		j++
+	}
+	if j == 0 {
+		return "", "", false
+	}
+	e := j
+	for e < len(l) && isLineSpace(l[e]) {
+		e++
+	}
+	if e == len(l) || l[e] != '=' {
+		return "", "", false
+	}
+	rest := l[e+1:]
+	if strings.IndexByte(rest, '#') >= 0 || strings.IndexByte(rest, ';') >= 0 {
+		return "", "", false
+	}
+	return l[:j], unquote(strings.TrimSpace(rest)), true
+}
+
+// plainKeyByte: the bytes of a key name plainKey takes, [a-z0-9_].
+var plainKeyByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
+	}
+	return t
+}()
+
+// trimComment is goTrimComment, which looks for each of its four comment
+// starts in turn, without the four scans of the lines (nearly all, and
+// 700-byte session tokens among them) that hold neither '#' nor ';'.
+func trimComment(l string) string {
+	if strings.IndexByte(l, '#') < 0 && strings.IndexByte(l, ';') < 0 {
+		return l
+	}
+	return goTrimComment(l)
 }
 
 // text returns line i without its "\n".
@@ -370,19 +518,24 @@ func (b *body) text(i int) string {
 	return strings.TrimSuffix(b.data[b.lines[i].start:b.lines[i].end], "\n")
 }
 
-// add appends an item and returns the SDK's new current key.
-func (b *body) add(it item) int {
+// add appends an item and returns the SDK's new current key; owned: record
+// it as the owner of its line.
+func (b *body) add(it item, owned bool) int {
 	b.items = append(b.items, it)
 	n := len(b.items) - 1
-	b.owner[it.line] = n
+	if owned {
+		b.owner[it.line] = n
+	}
 	if it.key == "" {
 		return -1 // an empty key name leaves the SDK without a current key
 	}
 	return n
 }
 
-func (b *body) attach(it, ln int) {
-	b.owner[ln] = it
+func (b *body) attach(it, ln int, owned bool) {
+	if owned {
+		b.owner[ln] = it
+	}
 	b.items[it].last = ln
 }
 

@@ -108,12 +108,20 @@ func (s *Section) lookup(key string) (string, bool) {
 // Kind returns Managed if the section has any x_credswap_ key, else
 // Temporary if it has a session token, else Static.
 func (s *Section) Kind() Kind {
+	// One pass (list asks every section): the last session and security
+	// token, as Get would find them.
+	var token, security string
 	for _, kv := range s.Keys {
-		if strings.HasPrefix(kv.Key, RecipePrefix) {
+		switch {
+		case strings.HasPrefix(kv.Key, RecipePrefix):
 			return Managed
+		case kv.Key == KeySessionToken:
+			token = kv.Value
+		case kv.Key == KeySecurityToken:
+			security = kv.Value
 		}
 	}
-	if s.hasToken() {
+	if token != "" || security != "" {
 		return Temporary
 	}
 	return Static
