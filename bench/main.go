@@ -22,6 +22,11 @@
 //  5. startup: credswap version, list and use on a 1,000-section file,
 //     whether list and use load the SDK's configuration, and what package
 //     initialisation costs
+//  6. list:    credswap list of a 1,000-section file beside credswap
+//     version (goal: 1.5×): piped, -o json, managed sections, and on an
+//     80-column pseudo-terminal
+//  7. bigassume: credswap assume into a 10,000-section file beside a
+//     bare copy of it (bench/barecopy: temp file, fsync, rename; goal: 3×)
 //
 // It builds credswap and bench/bareassume itself, runs every process in a
 // temporary HOME with AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE of
@@ -56,6 +61,8 @@ type options struct {
 	profiles        int
 	delay           time.Duration
 	startupSections int
+	listSections    int    // item 6
+	bigSections     int    // item 7
 	process         bool   // item 3 also times whole processes
 	out             string // markdown report; "" = stdout
 	jsonOut         string
@@ -73,7 +80,7 @@ type options struct {
 	compareLabel    string
 }
 
-var items = []string{"cli", "limit", "file", "refresh", "startup"}
+var items = []string{"cli", "limit", "file", "refresh", "startup", "list", "bigassume"}
 
 func main() {
 	if err := mainErr(os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -91,12 +98,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.runs, "runs", 7, "rounds of each measurement (items 2 and 5: 5×, item 3 in process: -file-rounds)")
 	fs.IntVar(&o.repeat, "repeat", 1, "repeat the whole run this many times and judge the goals on the median over the repetitions")
 	fs.IntVar(&o.fileRounds, "file-rounds", 0, "rounds of each in-process file update (default max(5×runs, 31))")
-	only := fs.String("only", "", "comma-separated measurements to run: "+strings.Join(items, ",")+" or 1-5 (default all)")
+	only := fs.String("only", "", "comma-separated measurements to run: "+strings.Join(items, ",")+fmt.Sprintf(" or 1-%d (default all)", len(items)))
 	sizes := fs.String("sizes", "1,10,100,1000,3000,10000", "file sizes of item 3, in sections")
 	jobs := fs.String("jobs", "1,4,8,16,32", "--jobs values of item 4")
 	fs.IntVar(&o.profiles, "profiles", 100, "managed sections of item 4")
 	fs.DurationVar(&o.delay, "delay", 50*time.Millisecond, "STS latency of item 4")
 	fs.IntVar(&o.startupSections, "startup-sections", 1000, "sections of the file of item 5")
+	fs.IntVar(&o.listSections, "list-sections", 1000, "sections of the files of item 6")
+	fs.IntVar(&o.bigSections, "big-sections", 10000, "sections of the file of item 7")
 	fs.BoolVar(&o.process, "process", true, "item 3: also time whole credswap assume and bareassume processes on each file")
 	fs.StringVar(&o.out, "out", "", "write the markdown report to `file` (default stdout)")
 	fs.StringVar(&o.jsonOut, "json", "", "write the report as JSON to `file`")
@@ -366,6 +375,10 @@ func runHarness(o options, log io.Writer) (*Report, error) {
 				it, err = h.itemRefresh()
 			case "startup":
 				it, err = h.itemStartup()
+			case "list":
+				it, err = h.itemList()
+			case "bigassume":
+				it, err = h.itemBigAssume()
 			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
