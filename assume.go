@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -74,18 +73,8 @@ func assumeFlags(fs *pflag.FlagSet) runFunc {
 	fs.StringArrayVar(&o.transitiveTags, "transitive-tag", nil, "session tag `KEY` that passes on to chained roles (repeatable)")
 	fs.StringVar(&o.sourceIdentity, "source-identity", "", "source `identity` recorded in CloudTrail")
 	fs.Var(durationValue{&o.job.minRemaining}, "min-remaining", "do nothing when the section holds credentials for the same role valid at least this long")
-	fs.BoolVar(&o.job.verify, "verify", false, "after writing, call GetCallerIdentity with the new credentials")
-	fs.BoolVar(&o.job.force, "force", false, "overwrite a section that holds long-term keys (a backup copy of the file is written first)")
-	fs.StringVarP(&o.job.output, "output", "o", "text", "`FORMAT`: text, json or env")
-	fs.BoolVarP(&o.job.quiet, "quiet", "q", false, "no summary")
-	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
-		r, err := o.recipe(a, fs)
-		if err != nil {
-			return err
-		}
-		o.job.target, o.job.recipe, o.job.code = o.profile, r, o.tokenCode
-		return a.obtainAndWrite(ctx, &o.job)
-	}
+	o.job.addFlags(fs)
+	return o.job.run(&o.profile, &o.tokenCode, o.recipe)
 }
 
 // recipe checks the command line and turns it into the recipe of the

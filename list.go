@@ -93,7 +93,7 @@ func listFlags(fs *pflag.FlagSet) runFunc {
 		if fs.NArg() > 0 {
 			return usagef("list: unexpected argument %q", fs.Arg(0))
 		}
-		if err := checkOutput("list", output, "text", "json", "names"); err != nil {
+		if err := checkChoice("list", "output", output); err != nil {
 			return err
 		}
 		path, f, err := a.readCredentials()

@@ -2,16 +2,15 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-	"unsafe"
+
+	"github.com/credswap/credswap/internal/ptytest"
 )
 
 // listOpenPTY opens a pseudo-terminal pair of cols columns (0: the size
@@ -19,35 +18,16 @@ import (
 // none.
 func listOpenPTY(t *testing.T, cols int) (master, slave *os.File) {
 	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	rows := 0
+	if cols > 0 {
+		rows = 24
+	}
+	m, sl, err := ptytest.Open(rows, cols)
 	if err != nil {
 		t.Skipf("no pseudo-terminals: %v", err)
 	}
-	t.Cleanup(func() { m.Close() })
-	ioctl := func(req uintptr, arg unsafe.Pointer) syscall.Errno {
-		_, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), req, uintptr(arg))
-		return e
-	}
-	var unlock int32
-	if e := ioctl(syscall.TIOCSPTLCK, unsafe.Pointer(&unlock)); e != 0 {
-		t.Skipf("unlockpt: %v", e)
-	}
-	var n uint32
-	if e := ioctl(syscall.TIOCGPTN, unsafe.Pointer(&n)); e != 0 {
-		t.Skipf("ptsname: %v", e)
-	}
-	if cols > 0 {
-		ws := struct{ row, col, x, y uint16 }{24, uint16(cols), 0, 0}
-		if e := ioctl(syscall.TIOCSWINSZ, unsafe.Pointer(&ws)); e != 0 {
-			t.Fatalf("TIOCSWINSZ: %v", e)
-		}
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("opening the pty slave: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return m, s
+	t.Cleanup(func() { m.Close(); sl.Close() })
+	return m, sl
 }
 
 // listOnPTY runs the built credswap with stdin, stdout and stderr on a

@@ -25,6 +25,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/credswap/credswap/internal/ptytest"
+
 	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/internal/ststest"
 )
@@ -368,25 +370,12 @@ func ttyRunWithin(t *testing.T, cmd *exec.Cmd, d time.Duration) error {
 // yet anyone's controlling terminal.
 func ttyOpenPTY(t *testing.T) (master, slave *os.File) {
 	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	m, sl, err := ptytest.Open(0, 0)
 	if err != nil {
 		t.Skipf("no pseudo-terminals: %v", err)
 	}
-	t.Cleanup(func() { m.Close() })
-	var unlock int32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
-		t.Skipf("unlockpt: %v", e)
-	}
-	var n uint32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
-		t.Skipf("ptsname: %v", e)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("opening the pty slave: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return m, s
+	t.Cleanup(func() { m.Close(); sl.Close() })
+	return m, sl
 }
 
 // ttyTermios reads the terminal's settings through the master (on Linux

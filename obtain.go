@@ -10,6 +10,7 @@ import (
 
 	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/sts"
+	"github.com/spf13/pflag"
 )
 
 // job is what assume and session share once their flags are a recipe: the
@@ -23,6 +24,28 @@ type job struct {
 	minRemaining time.Duration
 	output       string
 	quiet        bool
+}
+
+// addFlags declares the flags of a job: how to write and what to print.
+func (j *job) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&j.verify, "verify", false, "after writing, call GetCallerIdentity with the new credentials")
+	fs.BoolVar(&j.force, "force", false, "overwrite a section that holds long-term keys (a backup copy of the file is written first)")
+	fs.StringVarP(&j.output, "output", "o", "text", "`FORMAT`: text, json or env")
+	fs.BoolVarP(&j.quiet, "quiet", "q", false, "no summary")
+}
+
+// run is what assume and session run: recipe checks the command line and
+// turns it into a recipe (settling the target's default), then the job
+// obtains and writes.
+func (j *job) run(target, code *string, recipe func(*app, *pflag.FlagSet) (*recipe, error)) runFunc {
+	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
+		r, err := recipe(a, fs)
+		if err != nil {
+			return err
+		}
+		j.target, j.recipe, j.code = *target, r, *code
+		return a.obtainAndWrite(ctx, j)
+	}
 }
 
 // renewal is new credentials for one section, still to be written.

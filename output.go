@@ -64,13 +64,3 @@ func checkChoice(cmd, flag, value string) error {
 	}
 	return usagef("%s: invalid --%s %q: want %s", cmd, flag, value, strings.Join(allowed, ", "))
 }
-
-// checkOutput validates an -o value against the allowed ones.
-func checkOutput(cmd, value string, allowed ...string) error {
-	for _, a := range allowed {
-		if value == a {
-			return nil
-		}
-	}
-	return usagef("%s: invalid --output %q: want %s", cmd, value, strings.Join(allowed, ", "))
-}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"context"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -40,18 +39,8 @@ func sessionFlags(fs *pflag.FlagSet) runFunc {
 	fs.StringVar(&o.tokenCode, "token-code", "", "MFA `code`")
 	fs.StringVar(&o.tokenCommand, "token-command", "", "shell `command` that prints an MFA code (recorded for refresh)")
 	fs.VarP(durationValue{&o.duration}, "duration", "d", "session duration: 12h, 90m or seconds; 15m to 36h (default 12h)")
-	fs.BoolVar(&o.job.verify, "verify", false, "after writing, call GetCallerIdentity with the new credentials")
-	fs.BoolVar(&o.job.force, "force", false, "overwrite a section that holds long-term keys (a backup copy of the file is written first)")
-	fs.StringVarP(&o.job.output, "output", "o", "text", "`FORMAT`: text, json or env")
-	fs.BoolVarP(&o.job.quiet, "quiet", "q", false, "no summary")
-	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
-		r, err := o.recipe(a, fs)
-		if err != nil {
-			return err
-		}
-		o.job.target, o.job.recipe, o.job.code = o.profile, r, o.tokenCode
-		return a.obtainAndWrite(ctx, &o.job)
-	}
+	o.job.addFlags(fs)
+	return o.job.run(&o.profile, &o.tokenCode, o.recipe)
 }
 
 // recipe checks the command line and turns it into the section's recipe.

@@ -2,33 +2,25 @@ package sts
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-	"unsafe"
+
+	"github.com/credswap/credswap/internal/ptytest"
 )
 
 // openPTY opens a pseudo-terminal pair: the master, and the path of the
 // slave, which is a terminal as /dev/tty would be.
 func openPTY(t *testing.T) (*os.File, string) {
 	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	m, sl, err := ptytest.Open(0, 0)
 	if err != nil {
 		t.Skipf("no pseudo-terminals: %v", err)
 	}
+	sl.Close()
 	t.Cleanup(func() { m.Close() })
-	var unlock int32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
-		t.Skipf("unlockpt: %v", e)
-	}
-	var n uint32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
-		t.Skipf("ptsname: %v", e)
-	}
-	return m, fmt.Sprintf("/dev/pts/%d", n)
+	return m, sl.Name()
 }
 
 // TestPromptOnTerminal reads a code from a real (pseudo-)terminal and writes
