@@ -23,13 +23,19 @@ var refreshCmd = &command{
 	long: `Every section written by assume or session carries its recipe (x_credswap_*
 keys); refresh renews those whose credentials expire within --min-remaining,
 or only the PROFILEs named. STS calls run concurrently; the results go into the
-file in one locked, atomic rewrite. Sections that fail are reported and the
-others still written.
+file in one locked, atomic rewrite. Each section's line is printed as its
+renewal finishes, and a summary ends the run: how many renewed, stayed and
+failed, and which section comes due next. Sections that fail are reported and
+the others still written. A due managed source profile is renewed first, even
+when not named; a role whose source could not be renewed is still renewed
+from it while it is valid. A --min-remaining as long as a section's
+credentials live would renew them every run: half their lifetime is used.
 
 With --watch it stays in the foreground and renews each section when it comes
-within --min-remaining of expiry, sleeping until then; sections written by
-other credswap runs meanwhile are picked up, failures are retried with a
-capped exponential backoff, and SIGINT or SIGTERM stop it cleanly (exit 0).
+within --min-remaining of expiry, sleeping until then and saying which section
+it renews next and when; sections written by other credswap runs meanwhile
+are picked up, failures are retried with a capped exponential backoff, and
+SIGINT or SIGTERM stop it cleanly (exit 0).
 
 Exit status: 0 every section fresh or renewed, 1 any failed, 3 the only
 failures were MFA codes that could not be obtained (no terminal, no
