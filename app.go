@@ -31,10 +31,11 @@ type app struct {
 	flags          *pflag.FlagSet // its flags, once parsed
 	logFormat      string         // "" for plain messages; "text" or "json" for timestamped log lines (refresh)
 	sleep          func(ctx context.Context, d time.Duration) error
-	outMu          sync.Mutex        // one message line at a time: renewals run concurrently
-	mfaTTY         string            // terminal for MFA prompts; "" = the SDK-independent default of package sts
-	mfaMu          sync.Mutex        // one MFA prompt or token command at a time
-	mfaCodes       map[string]string // the codes obtained in this run, by device
+	outMu          sync.Mutex                  // one message line at a time: renewals run concurrently
+	mfaTTY         string                      // terminal for MFA prompts; "" = the SDK-independent default of package sts
+	mfaMu          sync.Mutex                  // one MFA prompt or token command at a time
+	mfaShared      map[string][]string         // by mfaKey: the sections of this run that need a code of one device
+	mfaSessions    map[string]*sts.Credentials // by mfaKey: sessions obtained with a code, shared by those sections
 	hintMu         sync.Mutex
 	hintsShown     map[string]bool // hints printed so far: each once a run
 }

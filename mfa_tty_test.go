@@ -52,6 +52,8 @@ func newMFATTYEnv(t *testing.T) *procEnv {
 		}
 	}
 	p.srv.ResetRequests()
+	// From here on a code is good for one call, as with IAM.
+	p.srv.SingleUseCodes()
 	return p
 }
 
@@ -85,10 +87,11 @@ func TestMFATTYRefreshAsksOnce(t *testing.T) {
 		<-exited
 	}
 
-	prompt := regexp.MustCompile(`MFA code for ` + regexp.QuoteMeta(mfaSerial) + `, to renew \[(a|b)\]: `)
+	// One prompt, naming the device and both sections it renews.
+	prompt := regexp.MustCompile(`MFA code for ` + regexp.QuoteMeta(mfaSerial) + `, to renew \[a\], \[b\]: `)
 	if !tr.waitFor(mfaTTYTimeout, exited, func(s string) bool { return prompt.MatchString(s) }) {
 		stop()
-		t.Fatalf("no prompt naming the device and [a] or [b] on the terminal within %v; it shows:\n%q", mfaTTYTimeout, tr.String())
+		t.Fatalf("no prompt naming the device, [a] and [b] on the terminal within %v; it shows:\n%q", mfaTTYTimeout, tr.String())
 	}
 	if _, err := master.Write([]byte(mfaCode + "\r")); err != nil { // Enter sends CR; ICRNL makes it a newline
 		stop()
@@ -143,20 +146,30 @@ wait:
 			t.Errorf("[%s] still holds its old credentials", name)
 		}
 	}
-	// Both renewals went to STS with the device and the code typed once;
-	// the fake STS refuses any other code.
-	var calls int
+	// IAM takes a code once: the code typed once went to one
+	// GetSessionToken, and both roles were assumed with that session,
+	// which carries MFA (the fake STS, like IAM, refuses a code used twice
+	// and a role that requires MFA without it).
+	var sessions, roles int
 	for _, r := range p.srv.Requests() {
-		if r.Action != "AssumeRole" {
-			continue
+		if r.Error != "" {
+			t.Errorf("%s failed: %s", r.Action, r.Error)
 		}
-		calls++
-		if r.Params.Get("SerialNumber") != mfaSerial || r.Params.Get("TokenCode") != mfaCode || r.Error != "" {
-			t.Errorf("AssumeRole with SerialNumber %q, TokenCode %q: error %q", r.Params.Get("SerialNumber"), r.Params.Get("TokenCode"), r.Error)
+		switch r.Action {
+		case "GetSessionToken":
+			sessions++
+			if r.Params.Get("SerialNumber") != mfaSerial || r.Params.Get("TokenCode") != mfaCode {
+				t.Errorf("GetSessionToken with SerialNumber %q, TokenCode %q", r.Params.Get("SerialNumber"), r.Params.Get("TokenCode"))
+			}
+		case "AssumeRole":
+			roles++
+			if r.Params.Get("TokenCode") != "" || !strings.HasPrefix(r.AccessKey, "ASIA") {
+				t.Errorf("AssumeRole signed by %s with TokenCode %q, want the MFA session's key and no code", r.AccessKey, r.Params.Get("TokenCode"))
+			}
 		}
 	}
-	if calls != 2 {
-		t.Errorf("%d AssumeRole calls, want 2", calls)
+	if sessions != 1 || roles != 2 {
+		t.Errorf("%d GetSessionToken and %d AssumeRole calls, want 1 and 2", sessions, roles)
 	}
 }
 

@@ -382,7 +382,17 @@ func (a *app) obtain(ctx context.Context, cc *clientCache, profile string, r *re
 		return nil, err
 	}
 	if r.MFASerial != "" && code == "" {
-		if code, err = a.mfaCode(ctx, r.MFASerial, r.TokenCommand, profile); err != nil {
+		sess, err := a.mfaSession(ctx, cfg, r, src)
+		if err != nil {
+			return nil, err
+		}
+		if sess != nil {
+			// MFA is present in the session: the role needs no code.
+			plain := *r
+			plain.MFASerial, plain.TokenCommand = "", ""
+			return a.obtain(ctx, cc, profile, &plain, "", &source{name: src.name, creds: sess})
+		}
+		if code, err = a.mfaCode(ctx, r.MFASerial, r.TokenCommand, []string{profile}); err != nil {
 			return nil, err
 		}
 	}
@@ -400,28 +410,68 @@ func (a *app) obtain(ctx context.Context, cc *clientCache, profile string, r *re
 }
 
 // mfaCode obtains a code for an MFA device: from its token command, else
-// asked on the terminal naming the profile it is for. Within one run each
-// device is asked once; prompts never overlap.
-func (a *app) mfaCode(ctx context.Context, serial, command, profile string) (string, error) {
+// asked on the terminal naming the sections it is for. Prompts never
+// overlap. A code is good for one call: IAM refuses it a second time.
+func (a *app) mfaCode(ctx context.Context, serial, command string, profiles []string) (string, error) {
 	a.mfaMu.Lock()
 	defer a.mfaMu.Unlock()
-	if c, ok := a.mfaCodes[serial]; ok {
-		return c, nil
-	}
+	return a.askCode(ctx, serial, command, profiles)
+}
+
+// askCode is mfaCode with a.mfaMu held.
+func (a *app) askCode(ctx context.Context, serial, command string, profiles []string) (string, error) {
 	ts := sts.TokenSource{
 		Command: command,
 		TTY:     a.mfaTTY,
-		Prompt:  fmt.Sprintf("MFA code for %s, to renew [%s]: ", serial, profile),
+		Prompt:  fmt.Sprintf("MFA code for %s, to renew %s: ", serial, bracketList(profiles)),
 	}
-	c, err := ts.Get(ctx)
+	return ts.Get(ctx)
+}
+
+// mfaKey names the roles of a run that one MFA session can serve: the same
+// device, the same source profile.
+func mfaKey(r *recipe) string { return r.MFASerial + "\x00" + r.SourceProfile }
+
+// mfaSession returns session credentials obtained with MFA for the device
+// of r, when several sections of this run need a code of that device from
+// the same long-term keys: the code is asked once, spent on one
+// GetSessionToken, and the roles are assumed with the session, which
+// carries MFA (aws:MultiFactorAuthPresent) to each of them. nil when r is
+// alone with its device, or its source is not long-term keys: one code,
+// one AssumeRole.
+func (a *app) mfaSession(ctx context.Context, base sts.Config, r *recipe, src *source) (*sts.Credentials, error) {
+	if r.Kind != kindAssume || src.creds == nil || src.creds.SessionToken != "" {
+		return nil, nil
+	}
+	key := mfaKey(r)
+	a.mfaMu.Lock()
+	defer a.mfaMu.Unlock()
+	if s := a.mfaSessions[key]; s != nil {
+		return s, nil
+	}
+	profiles := a.mfaShared[key]
+	if len(profiles) < 2 {
+		return nil, nil
+	}
+	code, err := a.askCode(ctx, r.MFASerial, r.TokenCommand, profiles)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if a.mfaCodes == nil {
-		a.mfaCodes = map[string]string{}
+	cfg := base
+	cfg.Credentials, cfg.CredentialSource, cfg.SourceAssumedRole = src.creds, "", false
+	client, err := sts.New(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
-	a.mfaCodes[serial] = c
-	return c, nil
+	sess, err := client.GetSessionToken(ctx, sts.SessionInput{Duration: sts.MinDuration, MFASerial: r.MFASerial, Token: sts.TokenSource{Code: code}})
+	if err != nil {
+		return nil, err
+	}
+	if a.mfaSessions == nil {
+		a.mfaSessions = map[string]*sts.Credentials{}
+	}
+	a.mfaSessions[key] = sess
+	return sess, nil
 }
 
 // clientKey is what makes two sections' STS clients the same.

@@ -311,6 +311,17 @@ func (a *app) planRefresh(f *credfile.File, pol *refreshPolicy) []*refreshTask {
 			t.fail(fmt.Errorf("[%s]: its source profiles form a cycle", t.Profile))
 		}
 	}
+	// Roles that need a code of the same device, from the same source: one
+	// code, one MFA session for all of them (see mfaSession).
+	a.mfaMu.Lock()
+	a.mfaShared, a.mfaSessions = map[string][]string{}, nil
+	for _, t := range tasks {
+		if t.due && t.dep == nil && t.recipe.Kind == kindAssume && t.recipe.MFASerial != "" {
+			k := mfaKey(t.recipe)
+			a.mfaShared[k] = append(a.mfaShared[k], t.Profile)
+		}
+	}
+	a.mfaMu.Unlock()
 	return tasks
 }
 

@@ -56,8 +56,12 @@ type Server struct {
 	ids    map[string]*identity // access key -> identity, long-term and issued
 	roles  map[string]RoleOptions
 	mfa    map[string]string // serial -> accepted code
-	sso    map[ssoKey]string // grant -> assumed-role ARN
-	reqs   []*Request        // pointers, so that an answer finds its record after ResetRequests
+	// singleUse makes a code good for one call, as IAM does within its
+	// 30-second step; used records the devices whose code was spent.
+	singleUse bool
+	used      map[string]bool
+	sso       map[ssoKey]string // grant -> assumed-role ARN
+	reqs      []*Request        // pointers, so that an answer finds its record after ResetRequests
 
 	failN, failStatus int
 	throttleN         int
@@ -219,6 +223,28 @@ func (s *Server) AddRole(arn string, opts RoleOptions) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.roles[arn] = opts
+}
+
+// SingleUseCodes makes each device's code good for one call only, as IAM
+// refuses a one-time code used twice ("MultiFactorAuthentication failed with
+// invalid MFA one time pass code").
+func (s *Server) SingleUseCodes() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.singleUse, s.used = true, map[string]bool{}
+}
+
+// checkCode reports whether code is the one serial accepts, spending it
+// when codes are single-use. The caller holds s.mu.
+func (s *Server) checkCode(serial, code string) bool {
+	want, ok := s.mfa[serial]
+	if !ok || want != code || s.used[serial] {
+		return false
+	}
+	if s.singleUse {
+		s.used[serial] = true
+	}
+	return true
 }
 
 // AddMFADevice registers an MFA device and the one code it accepts.
@@ -576,8 +602,7 @@ func (s *Server) assumeRole(caller *identity, p url.Values) (any, *apiError) {
 	}
 	mfa := caller.mfa
 	if serial := p.Get("SerialNumber"); serial != "" {
-		code, ok := s.mfa[serial]
-		if !ok || code != p.Get("TokenCode") {
+		if !s.checkCode(serial, p.Get("TokenCode")) {
 			return nil, errorf(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
 		}
 		mfa = true
@@ -657,8 +682,7 @@ func (s *Server) getSessionToken(caller *identity, p url.Values) (any, *apiError
 	}
 	mfa := false
 	if serial := p.Get("SerialNumber"); serial != "" {
-		code, ok := s.mfa[serial]
-		if !ok || code != p.Get("TokenCode") {
+		if !s.checkCode(serial, p.Get("TokenCode")) {
 			return nil, errorf(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
 		}
 		mfa = true
