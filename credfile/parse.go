@@ -90,7 +90,9 @@ func checkText(data string) error {
 			return nil
 		}
 		at += i
-		if at+1 < len(data) && data[at+1] != '\n' {
+		// A last byte that is a carriage return is one too: an edit that
+		// appends after it would put it inside a line.
+		if at+1 == len(data) || data[at+1] != '\n' {
 			return &TextError{Line: lineAt(data, at), Reason: "a carriage return inside the line, which botocore reads as a line break and the aws sdks do not"}
 		}
 	}

@@ -217,3 +217,18 @@ func FuzzPlainHeader(f *testing.F) {
 		}
 	})
 }
+
+// A file whose last byte is a lone carriage return is refused: appending a
+// section after it once produced "\r\r\n", a carriage return inside a line
+// (FuzzEdit found it on "\r\n\r").
+func TestTrailingCarriageReturn(t *testing.T) {
+	for _, data := range []string{"\r\n\r", "[a]\r\nk = v\r", "\r"} {
+		var te *TextError
+		if _, err := Parse([]byte(data)); !errors.As(err, &te) {
+			t.Errorf("Parse(%q) = %v, want a TextError", data, err)
+		}
+	}
+	if _, err := Parse([]byte("[a]\r\nk = v\r\n")); err != nil {
+		t.Errorf("a CRLF file: %v", err)
+	}
+}
