@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-
-	"github.com/credswap/credswap/sts"
 )
 
 var sessionCmd = &command{
@@ -67,10 +65,10 @@ func (o *sessionOptions) recipe(a *app, fs *pflag.FlagSet) (*recipe, error) {
 		return nil, err
 	}
 	if o.mfaSerial == "" {
-		if cfgPath, err := a.configPath(); err == nil {
-			if rp, err := sts.LoadRoleProfile(cfgPath, o.source); err == nil {
-				o.mfaSerial = rp.MFASerial
-			}
+		// The source holds long-term keys: its config profile has no
+		// role_arn, only settings such as mfa_serial.
+		if c := configProfile(a.readConfig(), o.source); c != nil {
+			o.mfaSerial = c.Get("mfa_serial")
 		}
 	}
 	if o.mfaSerial == "" {
