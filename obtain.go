@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -85,13 +86,8 @@ func (a *app) obtainAndWrite(ctx context.Context, j *job) error {
 		return err
 	}
 	now := a.now()
-	if err := r.validate(now, cmp.Or(j.code, "000000"), src.assumedRole && src.due == nil); err != nil {
+	if err := r.validate(now, j.code, src.assumedRole && src.due == nil); err != nil {
 		return err
-	}
-	if j.code != "" {
-		if err := r.validate(now, j.code, false); err != nil {
-			return err
-		}
 	}
 	if j.minRemaining > 0 && target != nil {
 		margin := a.margin(j.minRemaining, r.lifetime())
@@ -173,10 +169,14 @@ func configProfile(cfg *credfile.File, name string) *credfile.Section {
 	return nil
 }
 
-// selfResolving are the config keys with which the AWS tools obtain a
-// profile's credentials themselves rather than read its section of the
+// roleKeys are the config keys with which the AWS tools assume a role or
+// sign in themselves, never reading the profile's section of the
 // credentials file.
-var selfResolving = []string{"role_arn", "sso_session", "sso_start_url", "sso_account_id", "web_identity_token_file", "credential_process", "credential_source"}
+var roleKeys = []string{"role_arn", "sso_session", "sso_start_url", "sso_account_id", "web_identity_token_file"}
+
+// selfResolving are roleKeys and the keys that take credentials from
+// elsewhere: with any of them, the SDK resolves a source profile itself.
+var selfResolving = append(roleKeys[:len(roleKeys):len(roleKeys)], "credential_process", "credential_source")
 
 // checkShadowed refuses a target whose config-file profile makes every AWS
 // tool obtain the credentials itself: the section would never be read.
@@ -185,7 +185,7 @@ func (a *app) checkShadowed(target string, cfg *credfile.File) error {
 	if s == nil {
 		return nil
 	}
-	for _, k := range selfResolving[:5] {
+	for _, k := range roleKeys {
 		if s.Has(k) {
 			p, _ := a.configPath()
 			return &shadowedTargetError{profile: target, key: k, file: a.displayPath(p)}
@@ -250,7 +250,7 @@ func (a *app) sourceOf(f, cfg *credfile.File, r *recipe) (*source, error) {
 	if c := configProfile(cfg, name); c != nil {
 		for _, k := range selfResolving {
 			if c.Has(k) {
-				src.assumedRole = k != "credential_process" && k != "credential_source"
+				src.assumedRole = slices.Contains(roleKeys, k)
 				return src, nil
 			}
 		}
@@ -295,9 +295,7 @@ func (a *app) renewDueSource(ctx context.Context, f, cfg *credfile.File, src *so
 	if err := a.renewDueSource(ctx, f, cfg, sub, writes, depth+1); err != nil {
 		return err
 	}
-	if a.cmdName() != "refresh" {
-		a.infof("the source profile [%s] is due: renewing it first", src.name)
-	}
+	a.infof("the source profile [%s] is due: renewing it first", src.name)
 	creds, err := a.obtain(ctx, nil, src.name, src.due, "", sub)
 	if err != nil {
 		return &sourceFailedError{source: src.name, err: err}

@@ -309,8 +309,8 @@ func (r *recipe) sessionInput(code string) sts.SessionInput {
 	return sts.SessionInput{Duration: r.Duration, MFASerial: r.MFASerial, Token: sts.TokenSource{Code: code}}
 }
 
-// validate checks the request of this recipe without the network: the code
-// is a placeholder for one still to be asked for.
+// validate checks the request of this recipe without the network, with
+// the code given on the command line ("" when it is still to be obtained).
 func (r *recipe) validate(now time.Time, code string, chained bool) error {
 	if r.Kind == kindSession {
 		in := r.sessionInput(code)

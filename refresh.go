@@ -151,11 +151,7 @@ func (a *app) runRefresh(ctx context.Context, o *refreshOptions, names []string)
 	if o.watch {
 		return a.watch(ctx, path, &o.pol, o.jobs, o.quiet)
 	}
-	report := func(t *refreshTask) {
-		if o.output != "json" || true {
-			a.reportTask(t, o.quiet)
-		}
-	}
+	report := func(t *refreshTask) { a.reportTask(t, o.quiet) }
 	tasks, err := a.refreshFile(ctx, path, &o.pol, o.jobs, report)
 	if err != nil {
 		return err
