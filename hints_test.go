@@ -461,13 +461,7 @@ func TestHints(t *testing.T) {
 // hintServer is a fake STS with the identities of the scripts.
 func hintServer(t *testing.T) *ststest.Server {
 	srv := ststest.New(t)
-	srv.AddUser(baseKey, baseSecret, baseUser)
-	srv.AddUser(otherKey, otherSecret, otherUser)
-	srv.AddRole(adminRole, ststest.RoleOptions{MaxSessionDuration: longRoleLimit})
-	srv.AddRole(readOnlyRole, ststest.RoleOptions{})
-	srv.AddRole(mfaRole, ststest.RoleOptions{RequireMFA: true, MaxSessionDuration: longRoleLimit})
-	srv.AddRole(deniedRole, ststest.RoleOptions{Deny: true})
-	srv.AddMFADevice(mfaSerial, mfaCode)
+	srv.AddFixtures()
 	return srv
 }
 

@@ -42,24 +42,25 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// Fixed identities of the fake STS that every script can use.
+// Fixed identities of the fake STS that every script can use (short names
+// for internal/ststest's fixtures).
 const (
-	testAccount   = "111122223333"
-	baseKey       = "AKIAEXAMPLEBASE0001"
-	baseSecret    = "SECRETbase0000000000000000000000000000000"
-	baseUser      = "arn:aws:iam::111122223333:user/sue"
-	otherKey      = "AKIAEXAMPLEOTHER001"
-	otherSecret   = "SECRETother000000000000000000000000000000"
-	otherUser     = "arn:aws:iam::111122223333:user/bob"
-	adminRole     = "arn:aws:iam::111122223333:role/Admin"
-	readOnlyRole  = "arn:aws:iam::111122223333:role/ReadOnly"
-	mfaRole       = "arn:aws:iam::111122223333:role/NeedsMFA"
-	externalRole  = "arn:aws:iam::111122223333:role/Partner"
-	deniedRole    = "arn:aws:iam::111122223333:role/Denied"
-	mfaSerial     = "arn:aws:iam::111122223333:mfa/sue"
-	mfaCode       = "123456"
-	testExternal  = "partner-ext-1"
-	longRoleLimit = 12 * time.Hour
+	testAccount   = ststest.FixtureAccount
+	baseKey       = ststest.BaseKey
+	baseSecret    = ststest.BaseSecret
+	baseUser      = ststest.BaseUser
+	otherKey      = ststest.OtherKey
+	otherSecret   = ststest.OtherSecret
+	otherUser     = ststest.OtherUser
+	adminRole     = ststest.AdminRole
+	readOnlyRole  = ststest.ReadOnlyRole
+	mfaRole       = ststest.MFARole
+	externalRole  = ststest.PartnerRole
+	deniedRole    = ststest.DeniedRole
+	mfaSerial     = ststest.FixtureSerial
+	mfaCode       = ststest.FixtureCode
+	testExternal  = ststest.PartnerExternal
+	longRoleLimit = ststest.LongRoleLimit
 )
 
 func TestScripts(t *testing.T) {
@@ -83,14 +84,7 @@ func TestScripts(t *testing.T) {
 func setupScript(env *testscript.Env) error {
 	srv := ststest.Start()
 	env.Defer(srv.Close)
-	srv.AddUser(baseKey, baseSecret, baseUser)
-	srv.AddUser(otherKey, otherSecret, otherUser)
-	srv.AddRole(adminRole, ststest.RoleOptions{MaxSessionDuration: longRoleLimit})
-	srv.AddRole(readOnlyRole, ststest.RoleOptions{})
-	srv.AddRole(mfaRole, ststest.RoleOptions{RequireMFA: true, MaxSessionDuration: longRoleLimit})
-	srv.AddRole(externalRole, ststest.RoleOptions{ExternalID: testExternal})
-	srv.AddRole(deniedRole, ststest.RoleOptions{Deny: true})
-	srv.AddMFADevice(mfaSerial, mfaCode)
+	srv.AddFixtures()
 	env.Values["sts"] = srv
 
 	home := env.WorkDir

@@ -28,7 +28,6 @@ import (
 	"github.com/credswap/credswap/internal/ptytest"
 
 	"github.com/credswap/credswap/credfile"
-	"github.com/credswap/credswap/internal/ststest"
 )
 
 // mfaTTYTimeout bounds every wait of these tests: for the prompt, for the
@@ -41,8 +40,6 @@ const mfaTTYTimeout = 30 * time.Second
 func newMFATTYEnv(t *testing.T) *procEnv {
 	t.Helper()
 	p := newProcEnv(t)
-	p.srv.AddRole(mfaRole, ststest.RoleOptions{RequireMFA: true})
-	p.srv.AddMFADevice(mfaSerial, mfaCode)
 	for _, name := range []string{"a", "b"} {
 		p.mustRun(t, "assume", "--role-arn", mfaRole, "-s", "base", "-p", name,
 			"--mfa-serial", mfaSerial, "--token-code", mfaCode, "-q")

@@ -13,11 +13,7 @@ import (
 // stderr, except from the three commands whose purpose is to print them.
 func TestNoSecretsInOutput(t *testing.T) {
 	srv := ststest.New(t)
-	srv.AddUser(baseKey, baseSecret, baseUser)
-	srv.AddRole(adminRole, ststest.RoleOptions{MaxSessionDuration: longRoleLimit})
-	srv.AddRole(mfaRole, ststest.RoleOptions{RequireMFA: true})
-	srv.AddRole(deniedRole, ststest.RoleOptions{Deny: true})
-	srv.AddMFADevice(mfaSerial, mfaCode)
+	srv.AddFixtures()
 
 	_, credsPath := isolateInProcess(t, srv)
 	t.Setenv("SHELL", "/bin/bash")

@@ -56,8 +56,7 @@ type procEnv struct {
 
 func newProcEnv(t *testing.T) *procEnv {
 	srv := ststest.New(t)
-	srv.AddUser(baseKey, baseSecret, baseUser)
-	srv.AddRole(adminRole, ststest.RoleOptions{MaxSessionDuration: longRoleLimit})
+	srv.AddFixtures()
 	dir := t.TempDir()
 	p := &procEnv{srv: srv, dir: dir, creds: filepath.Join(dir, "credentials")}
 	for _, kv := range os.Environ() {

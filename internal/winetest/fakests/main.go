@@ -7,13 +7,13 @@
 // it prints one line per action on stderr: how many requests arrived, how
 // many were answered with an error, and which access keys signed them.
 //
-// The server knows the identities the testscripts of package main use:
+// The server knows the identities the testscripts of package main use
+// (ststest.AddFixtures), among them
 //
 //	AKIAEXAMPLEBASE0001 / SECRETbase0000000000000000000000000000000  arn:aws:iam::111122223333:user/sue
-//	AKIAEXAMPLEOTHER001 / SECRETother000000000000000000000000000000  arn:aws:iam::111122223333:user/bob
 //
-// and the roles arn:aws:iam::111122223333:role/Admin (12h maximum) and
-// arn:aws:iam::111122223333:role/ReadOnly, which both trust any known caller.
+// and the role arn:aws:iam::111122223333:role/Admin (12h maximum), which
+// trusts any known caller.
 //
 //	go run ./internal/winetest/fakests
 package main
@@ -26,21 +26,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/credswap/credswap/internal/ststest"
-)
-
-// The fixed identities, the same as main_test.go's.
-const (
-	baseKey      = "AKIAEXAMPLEBASE0001"
-	baseSecret   = "SECRETbase0000000000000000000000000000000"
-	baseUser     = "arn:aws:iam::111122223333:user/sue"
-	otherKey     = "AKIAEXAMPLEOTHER001"
-	otherSecret  = "SECRETother000000000000000000000000000000"
-	otherUser    = "arn:aws:iam::111122223333:user/bob"
-	adminRole    = "arn:aws:iam::111122223333:role/Admin"
-	readOnlyRole = "arn:aws:iam::111122223333:role/ReadOnly"
 )
 
 func main() {
@@ -60,10 +47,7 @@ func main() {
 // newServer starts the fake STS with the fixed identities.
 func newServer() *ststest.Server {
 	srv := ststest.Start()
-	srv.AddUser(baseKey, baseSecret, baseUser)
-	srv.AddUser(otherKey, otherSecret, otherUser)
-	srv.AddRole(adminRole, ststest.RoleOptions{MaxSessionDuration: 12 * time.Hour})
-	srv.AddRole(readOnlyRole, ststest.RoleOptions{})
+	srv.AddFixtures()
 	return srv
 }
 
