@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/credswap/credswap/bench/internal/bare"
 	"github.com/credswap/credswap/credfile"
 )
 
@@ -123,7 +124,7 @@ func (h *harness) fileSize(n int) (sizeResult, error) {
 	}}
 	bare := candidate{name: "bare write", run: func() (time.Duration, error) {
 		start := time.Now()
-		err := bareWrite(bareDir, barePath, data)
+		err := bare.Replace(barePath, data)
 		return time.Since(start), err
 	}}
 	rounds := h.opt.fileRounds
@@ -194,30 +195,6 @@ func (h *harness) profileWrite(n int, path, profile string) error {
 	pprof.StopCPUProfile()
 	h.logf("item 3: CPU profile of %d updates of a %d-section file in %s (go tool pprof -top %s)", count, n, out, out)
 	return nil
-}
-
-// bareWrite is the floor of an update: the same bytes to a temporary file
-// in the same directory, fsync, rename over the file, fsync the directory.
-func bareWrite(dir, path string, data []byte) error {
-	f, err := os.CreateTemp(dir, ".credentials")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
 }
 
 func sizeStr(n int) string {

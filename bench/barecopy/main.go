@@ -11,8 +11,8 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
+
+	"github.com/credswap/credswap/bench/internal/bare"
 )
 
 func main() {
@@ -31,33 +31,5 @@ func copyOver(path string) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".barecopy-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // after a failure; gone after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if runtime.GOOS == "windows" {
-		return nil // a directory cannot be synced there; the rename is
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return bare.Replace(path, data)
 }
