@@ -106,21 +106,10 @@ func (a *app) fail(err error) int {
 	return exitCode(err)
 }
 
-// text is what an error reads like. It is the error's own message, except
-// where a package's words for a condition differ from the command layer's:
-// one condition reads the same in every command.
+// text is what an error reads like: its message, with paths under the
+// home directory as ~/... (the package's ProfileNotFoundError and the
+// command layer's noProfileError read alike: one condition, one wording).
 func (a *app) text(err error) string {
-	var pnf *sts.ProfileNotFoundError
-	if errors.As(err, &pnf) {
-		e := &noProfileError{profile: pnf.Profile}
-		for _, f := range pnf.Files {
-			e.files = append(e.files, a.displayPath(f))
-		}
-		if len(e.files) == 0 {
-			return a.noProfile(pnf.Profile, true).Error()
-		}
-		return e.Error()
-	}
 	return a.homeRelative(errText(err))
 }
 

@@ -74,9 +74,9 @@ type ProfileNotFoundError struct {
 
 func (e *ProfileNotFoundError) Error() string {
 	if len(e.Files) == 0 {
-		return fmt.Sprintf("profile %q not found", e.Profile)
+		return fmt.Sprintf("no profile %q", e.Profile)
 	}
-	return fmt.Sprintf("profile %q not found in %s", e.Profile, strings.Join(e.Files, " or "))
+	return fmt.Sprintf("no profile %q in %s", e.Profile, strings.Join(e.Files, " or "))
 }
 
 // MFARequiredError means an MFA code is needed and cannot be obtained: no code

@@ -431,10 +431,10 @@ func TestErrorMessages(t *testing.T) {
 			t.Errorf("%T: message %q names a flag", err, msg)
 		}
 	}
-	if pe := (&sts.ProfileNotFoundError{Profile: "x", Files: []string{"/a", "/b"}}).Error(); pe != `profile "x" not found in /a or /b` {
+	if pe := (&sts.ProfileNotFoundError{Profile: "x", Files: []string{"/a", "/b"}}).Error(); pe != `no profile "x" in /a or /b` {
 		t.Errorf("ProfileNotFoundError %q", pe)
 	}
-	if pe := (&sts.ProfileNotFoundError{Profile: "x"}).Error(); pe != `profile "x" not found` {
+	if pe := (&sts.ProfileNotFoundError{Profile: "x"}).Error(); pe != `no profile "x"` {
 		t.Errorf("ProfileNotFoundError %q", pe)
 	}
 	if !errors.Is(&sts.MFARequiredError{Err: sts.ErrNoTerminal}, sts.ErrNoTerminal) {

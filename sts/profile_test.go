@@ -91,7 +91,7 @@ sso_start_url = https://example.awsapps.com/start
 	for _, name := range []string{"nope", "base"} { // [base] is not [profile base]
 		_, err := sts.LoadRoleProfile(cfg, name)
 		pe := as[*sts.ProfileNotFoundError](t, err)
-		if pe.Profile != name || len(pe.Files) != 1 || pe.Files[0] != cfg || err.Error() != `profile "`+name+`" not found in `+cfg {
+		if pe.Profile != name || len(pe.Files) != 1 || pe.Files[0] != cfg || err.Error() != `no profile "`+name+`" in `+cfg {
 			t.Errorf("%s: %+v: %v", name, pe, err)
 		}
 		if errors.As(err, new(*sts.InputError)) {
