@@ -119,7 +119,6 @@ type hintCase struct {
 	setup       func(t *testing.T, home, creds string) (done func())
 	noProfile   bool   // the condition "a profile that is not there": one wording everywhere
 	want        string // a regexp one stderr line must match
-	bug         string // TODO(bug): a known discrepancy with cli.md; the checks that fail are logged, not failed
 	generated   bool   // made from the flag sets rather than written by hand
 }
 
@@ -538,15 +537,6 @@ func runHintCase(t *testing.T, c hintCase) {
 		problems = append(problems, checkRefreshLines(stderr)...)
 	}
 
-	if c.bug != "" {
-		if len(problems) == 0 {
-			t.Errorf("marked TODO(bug) %q, but every check passes now: remove the mark", c.bug)
-		}
-		for _, p := range problems {
-			t.Logf("TODO(bug) %s: %s", c.bug, p)
-		}
-		return
-	}
 	for _, p := range problems {
 		t.Error(p)
 	}
