@@ -260,6 +260,11 @@ func jsSDKRegion(t *testing.T, e *e2e, profile string) string {
 		t.Fatalf("js_region.js: %v\nstdout:\n%s\nstderr:\n%s", err, out, errOut)
 	}
 	t.Logf("JavaScript SDK region resolved through %s", res.Via)
+	// CI installs the SDK's own region provider: there the answer must
+	// come from it, not from the script's following of its steps.
+	if os.Getenv("CREDSWAP_E2E") == "1" && res.Via != "node-config-provider" {
+		t.Fatalf("the JavaScript SDK's region provider is not installed in %s (npm install @smithy/node-config-provider @smithy/config-resolver)", os.Getenv("CREDSWAP_JS_LOADER_DIR"))
+	}
 	if res.Region == nil {
 		return ""
 	}
