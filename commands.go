@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			printMainUsage(stdout)
 			return 0
 		}
-		return a.fail(a.flagError(nil, top, err))
+		return a.fail(newFlagError(nil, top, err))
 	}
 	if a.g.version {
 		a.cmd = versionCmd
@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			printCommandUsage(stdout, cmd, fs)
 			return 0
 		}
-		return a.fail(a.flagError(cmd, fs, err))
+		return a.fail(newFlagError(cmd, fs, err))
 	}
 	return a.exit(runCmd(ctx, a, fs))
 }
@@ -151,9 +151,9 @@ func firstCommand(args []string) *command {
 	return nil
 }
 
-// flagError turns pflag's parse error into a usage error, with a "did
+// newFlagError turns pflag's parse error into a usage error, with a "did
 // you mean" for a mistyped long flag.
-func (a *app) flagError(cmd *command, fs *pflag.FlagSet, err error) error {
+func newFlagError(cmd *command, fs *pflag.FlagSet, err error) error {
 	e := &flagError{cmd: cmd, msg: err.Error()}
 	if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
 		e.suggestion = suggestFlag(fs, name)
