@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -40,68 +39,11 @@ func credentialProcessFlags(fs *pflag.FlagSet) runFunc {
 		if err := checkProfileName("--profile", profile); err != nil {
 			return err
 		}
-		path, sec, err := a.needSection(profile)
+		creds, err := a.liveCredentials(ctx, profile, minRemaining)
 		if err != nil {
 			return err
 		}
-		if c := sectionCredentials(sec); c.AccessKeyID == "" || c.SecretAccessKey == "" {
-			return &noKeysError{profile: profile}
-		}
-		margin := minRemaining
-		var r *recipe
-		if sec.Kind() == credfile.Managed {
-			if r, err = parseRecipe(sec.Recipe()); err != nil {
-				return fmt.Errorf("[%s]: %w", profile, err)
-			}
-			margin = a.margin(minRemaining, r.lifetime())
-		}
-		if creds, ok := a.freshEnough(sec, margin); ok {
-			return printCredentialProcess(a, creds)
-		}
-		if r == nil {
-			return &notManagedError{profile: profile, why: fmt.Sprintf("renewed (it expires within %s)", span(margin))}
-		}
-		cfg := a.readConfig()
-		var out *sts.Credentials
-		_, err = credfile.Edit(path, a.fileOptions(false), func(tx *credfile.Tx) error {
-			sec, err := tx.File().Section(profile)
-			if err != nil {
-				return err
-			}
-			if sec == nil {
-				return &noProfileError{profile: profile, files: []string{a.displayPath(path)}}
-			}
-			if creds, ok := a.freshEnough(sec, margin); ok { // renewed by another process meanwhile
-				out = creds
-				return nil
-			}
-			if r, err = parseRecipe(sec.Recipe()); err != nil {
-				return fmt.Errorf("[%s]: %w", profile, err)
-			}
-			src, err := a.sourceOf(tx.File(), cfg, r)
-			if err != nil {
-				return err
-			}
-			var writes []renewal
-			if err := a.renewDueSource(ctx, tx.File(), cfg, src, &writes, 0); err != nil {
-				return err
-			}
-			creds, err := a.obtain(ctx, nil, profile, r, "", src)
-			if err != nil {
-				return err
-			}
-			out = creds
-			for _, w := range append(writes, renewal{profile, r, creds, a.knownRegion(cfg, r)}) {
-				if err := tx.Set(w.profile, sectionValues(w.creds, w.recipe, w.region)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return printCredentialProcess(a, out)
+		return printCredentialProcess(a, creds.Credentials)
 	}
 }
 

@@ -50,10 +50,15 @@ func useFlags(fs *pflag.FlagSet) runFunc {
 			_, err := a.stdout.Write(buf.Bytes())
 			return err
 		}
-		if fs.NArg() != 1 {
+		if fs.NArg() > 1 {
 			return usagef("use: want exactly one profile")
 		}
 		profile := fs.Arg(0)
+		if fs.NArg() == 0 {
+			if profile, err = a.chooseProfile(); err != nil {
+				return err
+			}
+		}
 		if err := checkProfileName("profile", profile); err != nil {
 			return err
 		}
