@@ -1,7 +1,10 @@
 // Package ststest is a fake AWS STS for tests: the query protocol of
-// AssumeRole, GetSessionToken and GetCallerIdentity over a loopback
-// httptest.Server, with SigV4 signatures checked against the secret keys it
-// knows, so a test proves which credentials signed a request.
+// AssumeRole, GetSessionToken, GetFederationToken and GetCallerIdentity over
+// a loopback httptest.Server, with SigV4 signatures checked against the
+// secret keys it knows, so a test proves which credentials signed a request.
+// The same server is the sign-in federation endpoint of the web console
+// (FederationURL): getSigninToken for the temporary credentials it issued,
+// and login with the sign-in tokens it gave.
 //
 // Identities are registered with AddUser (long-term keys) and AddRole;
 // credentials the server issues are remembered, so later calls signed with
@@ -68,6 +71,12 @@ type Server struct {
 	malformedN        int
 	delay             time.Duration
 	denyCode          string
+	denyActions       map[string]bool
+	signins           map[string]*Signin // sign-in token -> what it was issued for
+	signinOrder       []*Signin          // the same, in the order they were issued
+	fedFailN          int
+	fedFailStatus     int
+	fedMalformedN     int
 	skew              time.Duration
 	expiry            time.Duration
 	closeOnce         sync.Once
@@ -75,7 +84,7 @@ type Server struct {
 
 // Request is one request the server received.
 type Request struct {
-	Action    string     // AssumeRole, GetSessionToken, GetCallerIdentity; "sso:GetRoleCredentials" for the SSO portal
+	Action    string     // AssumeRole, GetSessionToken, GetFederationToken, GetCallerIdentity; "sso:GetRoleCredentials" for the SSO portal; "signin:getSigninToken" and "signin:login" for the federation endpoint
 	Params    url.Values // the form (and query) parameters, Action and Version included
 	AccessKey string     // the access key in the Authorization header; "" if unsigned
 	Region    string     // the region of the signing scope
@@ -119,9 +128,10 @@ func WithClock(now func() time.Time) Option {
 type identityKind int
 
 const (
-	kindUser    identityKind = iota // long-term keys
-	kindSession                     // GetSessionToken
-	kindRole                        // AssumeRole or SSO
+	kindUser      identityKind = iota // long-term keys
+	kindSession                       // GetSessionToken
+	kindRole                          // AssumeRole or SSO
+	kindFederated                     // GetFederationToken
 )
 
 type identity struct {
@@ -132,6 +142,8 @@ type identity struct {
 	expired                  bool // forced by ExpireToken
 	mfa                      bool // obtained with MFA
 	role                     string
+	chained                  bool   // a role assumed with role credentials
+	policy                   string // the session policy it was issued with
 }
 
 type ssoKey struct{ token, account, role string }
@@ -155,6 +167,9 @@ func Start(opts ...Option) *Server {
 		roles: map[string]RoleOptions{},
 		mfa:   map[string]string{},
 		sso:   map[ssoKey]string{},
+
+		denyActions: map[string]bool{},
+		signins:     map[string]*Signin{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -271,7 +286,8 @@ type Identity struct {
 	ARN, UserID, Account string
 	Expiration           time.Time // zero for long-term keys
 	Temporary            bool
-	MFA                  bool // session credentials obtained with MFA
+	MFA                  bool   // session credentials obtained with MFA
+	Policy               string // the session policy of a role or federated user; "" for none
 }
 
 // Lookup returns what the server knows about an access key.
@@ -282,7 +298,7 @@ func (s *Server) Lookup(accessKey string) (Identity, bool) {
 	if !ok {
 		return Identity{}, false
 	}
-	return Identity{ARN: id.arn, UserID: id.userID, Account: id.account, Expiration: id.expires, Temporary: id.kind != kindUser, MFA: id.mfa}, true
+	return Identity{ARN: id.arn, UserID: id.userID, Account: id.account, Expiration: id.expires, Temporary: id.kind != kindUser, MFA: id.mfa, Policy: id.policy}, true
 }
 
 // FailNext answers the next n requests with status (a 5xx: InternalFailure,
@@ -323,6 +339,23 @@ func (s *Server) DenyAll(code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.denyCode = code
+}
+
+// DenyAction refuses every call of an STS action (GetFederationToken, ...)
+// with AccessDenied, as an identity policy with an explicit deny does (for
+// instance one that denies everything without MFA), until
+// DenyAction(action) is undone with AllowAction.
+func (s *Server) DenyAction(action string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.denyActions[action] = true
+}
+
+// AllowAction undoes DenyAction.
+func (s *Server) AllowAction(action string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.denyActions, action)
 }
 
 // ExpireToken makes issued credentials expired now: calls signed with them
@@ -454,6 +487,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSSO(w, r)
 		return
 	}
+	if r.URL.Path == federationPath {
+		s.serveFederation(w, r, body)
+		return
+	}
 	params, _ := url.ParseQuery(string(body))
 	for k, vs := range r.URL.Query() {
 		params[k] = append(params[k], vs...)
@@ -526,7 +563,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handle(r *http.Request, body []byte, params url.Values, auth *authHeader, authErr error) (any, *apiError) {
 	action := params.Get("Action")
 	switch action {
-	case "AssumeRole", "GetSessionToken", "GetCallerIdentity":
+	case "AssumeRole", "GetSessionToken", "GetFederationToken", "GetCallerIdentity":
 	case "":
 		return nil, errorf(400, "MissingAction", "Missing Action")
 	default:
@@ -569,12 +606,22 @@ func (s *Server) handle(r *http.Request, body []byte, params url.Values, auth *a
 		}
 		return nil, e
 	}
+	if s.denyActions[action] {
+		return nil, errorf(403, "AccessDenied", "User: %s is not authorized to perform: sts:%s on resource: %s with an explicit deny in an identity-based policy", id.arn, action, id.arn)
+	}
+	if id.kind == kindFederated && action != "GetCallerIdentity" {
+		// A federated user's credentials may call no STS action but
+		// GetCallerIdentity.
+		return nil, errorf(403, "AccessDenied", "User: %s is not authorized to perform: sts:%s", id.arn, action)
+	}
 
 	switch action {
 	case "AssumeRole":
 		return s.assumeRole(id, params)
 	case "GetSessionToken":
 		return s.getSessionToken(id, params)
+	case "GetFederationToken":
+		return s.getFederationToken(id, params)
 	default:
 		return &callerIdentityResponse{
 			Result:    callerIdentityResult{Arn: id.arn, UserId: id.userID, Account: id.account},
@@ -648,6 +695,8 @@ func (s *Server) assumeRole(caller *identity, p url.Values) (any, *apiError) {
 	id := s.issue(kindRole, fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, roleName, name), d)
 	id.userID = "AROA" + randString(17, upperDigits) + ":" + name
 	id.role = roleARN
+	id.chained = caller.kind == kindRole
+	id.policy = p.Get("Policy")
 	res := &assumeRoleResponse{RequestID: newRequestID()}
 	res.Result.Credentials = xmlCreds(id)
 	res.Result.AssumedRoleUser = assumedRoleUser{Arn: id.arn, AssumedRoleId: id.userID}

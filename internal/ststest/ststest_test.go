@@ -90,7 +90,7 @@ func TestSignatureChecked(t *testing.T) {
 			r.ContentLength = int64(len("Version=2011-06-15&Action=GetSessionToken"))
 		}, 403, "SignatureDoesNotMatch"},
 		{"token on long-term keys", aws.Credentials{AccessKeyID: key, SecretAccessKey: secret, SessionToken: "x"}, "Action=GetCallerIdentity", nil, 403, "InvalidClientTokenId"},
-		{"unknown action", sue(), "Action=GetFederationToken", nil, 400, "InvalidAction"},
+		{"unknown action", sue(), "Action=DecodeAuthorizationMessage", nil, 400, "InvalidAction"},
 		{"AssumeRole bad session name", sue(), "Action=AssumeRole&RoleArn=" + role + "&RoleSessionName=a%20b", nil, 400, "ValidationError"},
 		{"AssumeRole unknown role", sue(), "Action=AssumeRole&RoleArn=arn:aws:iam::111122223333:role/Nope&RoleSessionName=sue", nil, 403, "AccessDenied"},
 		{"AssumeRole 13h", sue(), "Action=AssumeRole&RoleArn=" + role + "&RoleSessionName=sue&DurationSeconds=46800", nil, 400, "ValidationError"},
