@@ -1,5 +1,7 @@
-// Package sts obtains temporary AWS credentials: AssumeRole, GetSessionToken
-// and GetCallerIdentity through aws-sdk-go-v2.
+// Package sts obtains temporary AWS credentials: AssumeRole, GetSessionToken,
+// GetFederationToken and GetCallerIdentity through aws-sdk-go-v2, and
+// sign-in tokens for the web console from the sign-in federation endpoint
+// ([Signin], [PartitionOf]).
 //
 // A [Client] calls STS with source credentials that the SDK's own loader
 // finds, so a source can be any profile the AWS CLI understands: static keys,
@@ -14,7 +16,8 @@
 // errors that carry the facts of the failure: [*ProfileNotFoundError],
 // [*AccessDeniedError], [*ExpiredSourceError], [*DurationError],
 // [*MFACodeError], [*MFARequiredError], [*EndpointError], [*TimeoutError],
-// [*CredentialsError], [*TokenCommandError]. The package gives no advice on
+// [*CredentialsError], [*TokenCommandError], [*FederationDeniedError],
+// [*SigninError], [*PartitionError]. The package gives no advice on
 // what to type instead; that is the caller's to say, in its own terms. The
 // errors never contain a secret key or session token.
 //

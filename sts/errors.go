@@ -39,6 +39,8 @@ const (
 	FieldTimeout          Field = "timeout"
 	FieldRoleProfile      Field = "role profile"
 	FieldSource           Field = "source credentials"
+	FieldFederatedName    Field = "federated user name"
+	FieldFederationURL    Field = "federation URL"
 )
 
 // InputError is a bad value found before any network call or file change: a
