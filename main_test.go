@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +17,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/internal/ststest"
+	"github.com/credswap/credswap/sts"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/*.txtar from what the commands print")
@@ -99,6 +103,9 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("USER", "sue")
 	env.Setenv("STS_URL", srv.URL())
 	env.Setenv("AWS_ENDPOINT_URL_STS", srv.URL())
+	// The console signs in at the fake, never at AWS.
+	env.Setenv("FED_URL", srv.FederationURL())
+	env.Setenv("CREDSWAP_FEDERATION_URL", srv.FederationURL())
 	env.Setenv("AWS_REGION", "us-east-1")
 	env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	// No terminal: MFA prompts must fail fast with exit 3.
@@ -129,6 +136,20 @@ func scriptSTS(ts *testscript.TestScript) *ststest.Server {
 //	sts param ACTION K V   the last ACTION request had parameter K = V
 //	sts signedby ACTION K  the last ACTION request was signed with access key K
 //	sts reset              forget the recorded requests
+//	sts denyaction ACTION  refuse ACTION with AccessDenied (an explicit deny)
+//	sts fedfail N STATUS   answer the next N getSigninToken requests with STATUS
+//	sts fedgarbage N       answer the next N getSigninToken requests with no JSON
+//	sts signins N          exactly N sign-in tokens issued so far
+//	sts signedin PROFILE   the last sign-in used the credentials [PROFILE] holds now
+//	sts federated KEY NAME the last sign-in used credentials that GetFederationToken
+//	                       gave federated user NAME, asked for with access key KEY
+//	                       and the policy that passes the user's permissions on
+//	sts login FILE DEST    FILE holds one login URL at the fake's federation endpoint,
+//	                       Issuer credswap, destination DEST, and the sign-in token
+//	                       the fake issued last
+//	sts federate NAME PROF append [PROF] to the credentials file: credentials of
+//	                       federated user NAME (from base's keys), no recipe
+//	sts nosecrets FILE     FILE shows no secret the fake knows (keys, tokens, sign-in tokens)
 func cmdSTS(ts *testscript.TestScript, neg bool, args []string) {
 	srv := scriptSTS(ts)
 	if len(args) == 0 {
@@ -193,10 +214,107 @@ func cmdSTS(ts *testscript.TestScript, neg bool, args []string) {
 		if (r.AccessKey == args[2]) == neg {
 			ts.Fatalf("%s was signed by %q, want %q", args[1], r.AccessKey, args[2])
 		}
+	case "denyaction":
+		srv.DenyAction(args[1])
+	case "fedfail":
+		srv.FailFederation(num(args[1]), num(args[2]))
+	case "fedgarbage":
+		srv.MalformedFederation(num(args[1]))
+	case "signins":
+		if got, want := len(srv.Signins()), num(args[1]); (got == want) == neg {
+			ts.Fatalf("%d sign-in tokens issued, want %d", got, want)
+		}
+	case "federate":
+		c, err := sts.New(context.Background(), sts.Config{EndpointURL: srv.URL(), Region: "us-east-1",
+			Credentials: &sts.Credentials{AccessKeyID: baseKey, SecretAccessKey: baseSecret}})
+		ts.Check(err)
+		creds, err := c.GetFederationToken(context.Background(), sts.FederationInput{Name: args[1], Policy: sts.PassThroughPolicy})
+		ts.Check(err)
+		f, err := os.OpenFile(ts.MkAbs(".aws/credentials"), os.O_APPEND|os.O_WRONLY, 0)
+		ts.Check(err)
+		_, err = fmt.Fprintf(f, "\n[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\naws_credential_expiration = %s\nx_principal_arn = %s\n",
+			args[2], creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken, creds.Expiration.UTC().Format(time.RFC3339), creds.ARN)
+		ts.Check(err)
+		ts.Check(f.Close())
+	case "signedin", "federated", "login", "nosecrets":
+		cmdSignin(ts, srv, neg, args)
 	default:
 		ts.Fatalf("unknown sts verb %q", args[0])
 	}
 }
+
+// cmdSignin checks what the console command did at the fake's federation
+// endpoint (see cmdSTS).
+func cmdSignin(ts *testscript.TestScript, srv *ststest.Server, neg bool, args []string) {
+	if args[0] == "nosecrets" {
+		text := ts.ReadFile(args[1])
+		for _, s := range srv.Secrets() {
+			if len(s) >= 8 && strings.Contains(text, s) && !neg {
+				ts.Fatalf("%s shows a secret: %.8s...", args[1], s)
+			}
+		}
+		return
+	}
+	signins := srv.Signins()
+	if len(signins) == 0 {
+		ts.Fatalf("no sign-in token issued")
+	}
+	last := signins[len(signins)-1]
+	var got ststest.Request
+	for _, r := range srv.Requests() {
+		if r.Action == "signin:getSigninToken" && r.Status == 200 {
+			got = r
+		}
+	}
+	var sess map[string]string
+	if err := json.Unmarshal([]byte(got.Params.Get("Session")), &sess); err != nil {
+		ts.Fatalf("Session of the last sign-in: %v", err)
+	}
+	if sess["sessionId"] != last.AccessKey {
+		ts.Fatalf("the last successful getSigninToken request is not that of the last sign-in token")
+	}
+	check := func(ok bool, format string, a ...any) {
+		if ok == neg {
+			ts.Fatalf(format, a...)
+		}
+	}
+	switch args[0] {
+	case "signedin":
+		f, err := credfile.Read(ts.MkAbs(".aws/credentials"))
+		ts.Check(err)
+		sec, err := f.Section(args[1])
+		ts.Check(err)
+		if sec == nil {
+			ts.Fatalf("no section [%s]", args[1])
+		}
+		check(sess["sessionId"] == sec.Get("aws_access_key_id") && sess["sessionKey"] == sec.Get("aws_secret_access_key") &&
+			sess["sessionToken"] == sec.Get("aws_session_token") && len(sess) == 3,
+			"the last sign-in used %s, not the credentials of [%s] (%s)", sess["sessionId"], args[1], sec.Get("aws_access_key_id"))
+	case "federated":
+		id, ok := srv.Lookup(sess["sessionId"])
+		var fed ststest.Request
+		for _, r := range srv.Requests() {
+			if r.Action == "GetFederationToken" && r.Status == 200 {
+				fed = r
+			}
+		}
+		check(ok && id.ARN == "arn:aws:sts::"+testAccount+":federated-user/"+args[2] && id.Policy == sts.PassThroughPolicy &&
+			fed.AccessKey == args[1] && fed.Params.Get("Name") == args[2],
+			"the last sign-in used %s (%+v), GetFederationToken was signed by %q for %q", sess["sessionId"], id, fed.AccessKey, fed.Params.Get("Name"))
+	case "login":
+		raw := strings.TrimSpace(ts.ReadFile(args[1]))
+		u, err := url.Parse(raw)
+		ts.Check(err)
+		q := u.Query()
+		check(!strings.Contains(raw, "\n") && u.Scheme+"://"+u.Host+u.Path == srv.FederationURL() && len(q) == 4 &&
+			q.Get("Action") == "login" && q.Get("Issuer") == "credswap" && q.Get("Destination") == args[2] &&
+			q.Get("SigninToken") == last.Token,
+			"login URL %s: want %s?Action=login&Issuer=credswap&Destination=%s&SigninToken=<the last token issued>", redactToken(raw, last.Token), srv.FederationURL(), args[2])
+	}
+}
+
+// redactToken hides a sign-in token in a failure message.
+func redactToken(s, token string) string { return strings.ReplaceAll(s, token, "TOKEN") }
 
 var (
 	volatileKey = regexp.MustCompile(`^((?:aws_access_key_id|aws_secret_access_key|aws_session_token|aws_credential_expiration|x_security_token_expires) = ).*$`)
@@ -312,6 +430,7 @@ func isolateInProcess(t *testing.T, srv *ststest.Server) (home, creds string) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config"))
 	t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL())
+	t.Setenv("CREDSWAP_FEDERATION_URL", srv.FederationURL()) // the console signs in at the fake, never at AWS
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // never probe the instance metadata address
 	t.Setenv("CREDSWAP_TTY", filepath.Join(home, "no-tty"))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -241,6 +242,12 @@ func (a *app) hints(err error) []string {
 		we   *credfile.WriteError
 		ne   *credfile.NameError
 		pe   *fs.PathError
+		scs  *sessionCredentialsError
+		exs  *expiredSectionError
+		be   *browserError
+		fd   *sts.FederationDeniedError
+		si   *sts.SigninError
+		pt   *sts.PartitionError
 	)
 	switch {
 	case errors.As(err, &uc):
@@ -367,12 +374,45 @@ func (a *app) hints(err error) []string {
 		add("a profile name is one line without spaces at its ends, brackets, '#' or ';'")
 	case errors.As(err, &pe) && errors.Is(pe.Err, fs.ErrPermission):
 		add("the user credswap runs as may not open %s: check its owner and mode with 'ls -l'", pe.Path)
+	case errors.As(err, &scs):
+		add("sign in with the long-term keys ('credswap console -p %s') or as a role assumed with the session ('credswap assume --role-arn ARN -s %s -p NAME', then 'credswap console -p NAME')", cmp.Or(scs.source, "BASE"), scs.profile)
+	case errors.As(err, &exs):
+		add("renew [%s] with the tool that wrote it, or write it with 'credswap assume --role-arn ARN -p %s', which records how to renew it", exs.profile, exs.profile)
+	case errors.As(err, &be):
+		if a.has("print") {
+			add("pass --print to write the sign-in URL on stdout and open it yourself (it is good for 15 minutes)")
+		}
+	case errors.As(err, &fd):
+		add("the IAM user needs sts:GetFederationToken, which a policy that requires MFA (aws:MultiFactorAuthPresent) denies; sign in as a role instead: 'credswap assume --role-arn ARN -s %s -p NAME', then 'credswap console -p NAME'", cmp.Or(profile, "PROFILE"))
+	case errors.As(err, &si):
+		out = append(out, a.signinHints(si)...)
+	case errors.As(err, &pt):
+		if a.has("federation-url") {
+			add("name the partition's sign-in endpoint with --federation-url and the page to open with a full --destination https URL")
+		}
 	case errors.As(err, &ue):
 		if n := a.cmdName(); n != "" {
 			add("run 'credswap help %s' for usage", n)
 		}
 	}
 	return out
+}
+
+// signinHints say what to do when the federation endpoint gave no sign-in
+// token.
+func (a *app) signinHints(e *sts.SigninError) []string {
+	switch {
+	case e.Status == 400 && e.SessionDuration && a.has("duration"):
+		return []string{"AWS takes a console session length only for a role assumed with an IAM user's keys, not for one assumed with role credentials (role chaining): leave out --duration"}
+	case e.Status >= 400 && e.Status < 500:
+		if p := a.targetProfile(); p != "" {
+			return []string{fmt.Sprintf("the endpoint takes live credentials of a role or a federated user: check what [%s] holds with 'credswap whoami -p %s'", p, p)}
+		}
+		return []string{"the endpoint takes live credentials of a role or a federated user"}
+	case a.has("federation-url"):
+		return []string{"check --federation-url (or CREDSWAP_FEDERATION_URL) and the network, and try again"}
+	}
+	return nil
 }
 
 // inputHints explain a value STS would refuse, naming the flag that gave
@@ -419,6 +459,10 @@ func (a *app) inputHints(ie *sts.InputError) []string {
 		}
 	case sts.FieldEndpoint:
 		add("an endpoint URL looks like https://sts.eu-west-1.amazonaws.com")
+	case sts.FieldFederationURL:
+		if a.has("federation-url") {
+			add("a federation URL (--federation-url or CREDSWAP_FEDERATION_URL) looks like https://signin.aws.amazon.com/federation; http only for a server on this machine")
+		}
 	case sts.FieldRoleProfile:
 		add("a role profile has role_arn and either source_profile or credential_source (Environment, Ec2InstanceMetadata, EcsContainer)")
 	case sts.FieldSource:

@@ -291,3 +291,22 @@ type federationTokenResponse struct {
 	} `xml:"GetFederationTokenResult"`
 	RequestID string `xml:"ResponseMetadata>RequestId"`
 }
+
+// Secrets returns every secret the server knows: the secret keys of its
+// users and of the credentials it issued, their session tokens, and the
+// sign-in tokens it gave, for tests that check that none is shown.
+func (s *Server) Secrets() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, id := range s.ids {
+		out = append(out, id.secret)
+		if id.token != "" {
+			out = append(out, id.token)
+		}
+	}
+	for t := range s.signins {
+		out = append(out, t)
+	}
+	return out
+}

@@ -280,3 +280,20 @@ func TestFederationFaults(t *testing.T) {
 		t.Errorf("Count: %d", n)
 	}
 }
+
+// TestSecrets: every secret the server gave or knows is listed.
+func TestSecrets(t *testing.T) {
+	srv := ststest.New(t)
+	srv.AddUser(key, secret, arn)
+	srv.AddRole(role, ststest.RoleOptions{})
+	creds, _ := issued(t, mustCall(t, srv, sue(), "Action=AssumeRole&RoleArn="+role+"&RoleSessionName=sue"))
+	_, body := signin(t, srv, creds, nil)
+	var out struct{ SigninToken string }
+	json.Unmarshal([]byte(body), &out)
+	got := strings.Join(srv.Secrets(), "\n")
+	for _, s := range []string{secret, creds.SecretAccessKey, creds.SessionToken, out.SigninToken} {
+		if s == "" || !strings.Contains(got, s) {
+			t.Errorf("Secrets lacks %.8q...", s)
+		}
+	}
+}
