@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -370,6 +371,45 @@ func hintCases() []hintCase {
 		{args: []string{"credential-process", "-p", "gone", "--lock-timeout", "200ms"}, setup: holdLock, code: 1},
 		{args: []string{"credential-process", "-p", "chainrole"}, setup: writeChain, code: 3,
 			want: `^credswap: its source profile \[chainsession\] could not be renewed`},
+
+		// console.
+		{args: []string{"console"}, code: 2, want: `want a profile`},
+		{args: []string{"console", "--print"}, code: 2},
+		{args: []string{"console", "-p", "base", "extra"}, code: 2},
+		{args: []string{"console", "-p", "a]b"}, code: 2},
+		{args: []string{"console", "-p", "base", "--destination", "ftp://console.aws.amazon.com/"}, code: 2},
+		{args: []string{"console", "-p", "base", "--destination", "Simple Storage"}, code: 2},
+		{args: []string{"console", "-p", "base", "--federation-url", "http://signin.example.com/federation"}, code: 2,
+			want: `^credswap: hint: a federation URL \(--federation-url or CREDSWAP_FEDERATION_URL\)`},
+		{args: []string{"console", "-p", "base", "--federation-url", "not a url"}, code: 2},
+		{args: []string{"console", "-p", "base", "-d", "5m"}, code: 2},
+		{args: []string{"console", "-p", "base", "-d", "37h"}, code: 2},
+		{args: []string{"console", "-p", "gone", "-d", "13h"}, code: 2},
+		{args: []string{"console", "-p", "nosuch", "--print"}, code: 1, noProfile: true},
+		{args: []string{"console", "-p", "nosuch", "--print"}, credentials: "-", code: 1, noProfile: true},
+		{args: []string{"console", "-p", "nokeys", "--print"}, code: 1},
+		{args: []string{"console", "-p", "tmp", "--print"}, code: 1,
+			want: `^credswap: hint: renew \[tmp\] with the tool that wrote it, or write it with 'credswap assume --role-arn ARN -p tmp'`},
+		{args: []string{"console", "-p", "base-mfa", "--print"}, setup: writeSession, code: 1,
+			want: `^credswap: hint: sign in with the long-term keys \('credswap console -p base'\)`},
+		{args: []string{"console", "-p", "mfarole", "--print"}, code: 3},
+		{args: []string{"console", "-p", "deniedsec", "--print"}, code: 1},
+		{args: []string{"console", "-p", "gone", "--print"}, sts: deny("ExpiredToken"), code: 1},
+		{args: []string{"console", "-p", "gone", "--print", "--endpoint-url", unreachable}, code: 1},
+		{args: []string{"console", "-p", "gone", "--print", "--timeout", "300ms"}, sts: slow, code: 1},
+		{args: []string{"console", "-p", "gone", "--print", "--lock-timeout", "200ms"}, setup: holdLock, code: 1},
+		{args: []string{"console", "-p", "dup", "--print"}, credentials: dup, code: 1},
+		{args: []string{"console", "-p", "base", "--print"}, sts: func(s *ststest.Server) { s.DenyAction("GetFederationToken") }, code: 1,
+			want: `^credswap: hint: the IAM user needs sts:GetFederationToken, .*'credswap console -p NAME'$`},
+		{args: []string{"console", "-p", "base", "--print"}, sts: deny("InvalidClientTokenId"), code: 1},
+		{args: []string{"console", "-p", "gone", "--print"}, sts: func(s *ststest.Server) { s.FailFederation(1, 500) }, code: 1,
+			want: `^credswap: hint: check --federation-url`},
+		{args: []string{"console", "-p", "gone", "--print"}, sts: func(s *ststest.Server) { s.MalformedFederation(1) }, code: 1},
+		{args: []string{"console", "-p", "gone", "--print", "--federation-url", unreachable + "/federation"}, code: 1},
+		{args: []string{"console", "-p", "chained2", "--print", "-d", "1h"}, setup: writeChainedRole, code: 1,
+			want: `^credswap: hint: AWS takes a console session length only for a role assumed with an IAM user's keys`},
+		{args: []string{"console", "-p", "base"}, setup: failingBrowser, code: 1,
+			want: `^credswap: hint: pass --print to write the sign-in URL on stdout`},
 
 		// version and help.
 		{args: []string{"version", "extra"}, code: 2},
@@ -809,6 +849,38 @@ func writeRoleSection(name string) func(*testing.T, string, string) func() {
 		}
 		return nil
 	}
+}
+
+// writeSession writes [base-mfa], a session of [base] with MFA.
+func writeSession(t *testing.T, _, _ string) func() {
+	if code, _, stderr := runCapture(t, "session", "-s", "base", "--mfa-serial", mfaSerial, "--token-code", mfaCode, "-q"); code != 0 {
+		t.Fatalf("writing [base-mfa]: exit %d: %s", code, stderr)
+	}
+	return nil
+}
+
+// writeChainedRole writes [chained2], a role assumed with the credentials
+// of another role, [chained1].
+func writeChainedRole(t *testing.T, home, creds string) func() {
+	writeRoleSection("chained1")(t, home, creds)
+	if code, _, stderr := runCapture(t, "assume", "--role-arn", readOnlyRole, "-s", "chained1", "-p", "chained2", "-q"); code != 0 {
+		t.Fatalf("writing [chained2]: exit %d: %s", code, stderr)
+	}
+	return nil
+}
+
+// failingBrowser puts first in PATH an xdg-open that fails, as it does
+// where no browser is installed, quoting the URL it was given.
+func failingBrowser(t *testing.T, home, _ string) func() {
+	if runtime.GOOS != "linux" {
+		t.Skip("the fake browser is an xdg-open script")
+	}
+	writeTestFile(t, filepath.Join(home, "bin", "xdg-open"), "#!/bin/sh\necho \"xdg-open: no method available for opening '$1'\" >&2\nexit 3\n")
+	if err := os.Chmod(filepath.Join(home, "bin", "xdg-open"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", filepath.Join(home, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return nil
 }
 
 // brokenSource is a managed section, expired, whose recipe this version

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -12,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,6 +82,7 @@ func TestScripts(t *testing.T) {
 			"mode":   cmdMode,
 			"mtime":  cmdMtime,
 			"glob":   cmdGlob,
+			"proxy":  cmdProxy,
 		},
 	})
 }
@@ -469,5 +473,60 @@ func exitStatusMain() {
 	if got != want {
 		fmt.Fprintf(os.Stderr, "exit-status: %s exited %d, want %d\n", os.Args[2], got, want)
 		os.Exit(1)
+	}
+}
+
+// proxies are the HTTPS proxies the scripts started, by script.
+var proxies sync.Map // *testscript.TestScript -> *proxyRecorder
+
+// proxyRecorder is an HTTPS proxy that lets nothing through and notes the
+// hosts asked for: where credswap would have gone, without any network.
+type proxyRecorder struct {
+	mu    sync.Mutex
+	hosts []string
+}
+
+func (p *proxyRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	p.hosts = append(p.hosts, r.Host)
+	p.mu.Unlock()
+	http.Error(w, "no network in tests", http.StatusForbidden)
+}
+
+// cmdProxy catches HTTPS requests that would leave the machine:
+//
+//	proxy start      set HTTPS_PROXY to a proxy that refuses everything
+//	proxy last HOST  the last request through it was for HOST (host:port)
+func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: proxy start | proxy last HOST")
+	}
+	switch args[0] {
+	case "start":
+		p := &proxyRecorder{}
+		srv := httptest.NewServer(p)
+		ts.Defer(srv.Close)
+		proxies.Store(ts, p)
+		ts.Setenv("HTTPS_PROXY", srv.URL)
+		ts.Setenv("https_proxy", srv.URL)
+		ts.Setenv("NO_PROXY", "")
+		ts.Setenv("no_proxy", "")
+	case "last":
+		v, ok := proxies.Load(ts)
+		if !ok {
+			ts.Fatalf("no proxy started")
+		}
+		p := v.(*proxyRecorder)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		got := ""
+		if len(p.hosts) > 0 {
+			got = p.hosts[len(p.hosts)-1]
+		}
+		if (got == args[1]) == neg {
+			ts.Fatalf("the last request through the proxy was for %q, want %q", got, args[1])
+		}
+	default:
+		ts.Fatalf("usage: proxy start | proxy last HOST")
 	}
 }

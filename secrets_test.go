@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -33,11 +34,15 @@ func TestNoSecretsInOutput(t *testing.T) {
 				}
 			}
 		}
+		for _, s := range srv.Signins() { // console's sign-in tokens
+			secrets[s.Token] = true
+		}
 	}
 	leaks := func(out string) []string {
 		var found []string
 		for s := range secrets {
-			if strings.Contains(out, s) {
+			// As it is, or escaped in a URL's query (a sign-in URL).
+			if strings.Contains(out, s) || strings.Contains(out, url.QueryEscape(s)) {
 				found = append(found, s[:4]+"...")
 			}
 		}
@@ -75,6 +80,9 @@ func TestNoSecretsInOutput(t *testing.T) {
 		{"env", "nosuch"},
 		{"credential-process", "-p", "nosuch"},
 		{"refresh", "base", "nosuch"},
+		{"console", "-p", "nosuch", "--print"},
+		{"console", "-p", "base-mfa", "--print"},
+		{"console", "-p", "admin", "--print", "--federation-url", "http://127.0.0.1:1/federation"},
 		{"remove", "mfa"},
 	}
 	for _, args := range quiet {
@@ -83,6 +91,20 @@ func TestNoSecretsInOutput(t *testing.T) {
 		if l := leaks(stdout + stderr); len(l) > 0 {
 			t.Errorf("credswap %s (exit %d) printed secrets %v:\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, l, stdout, stderr)
 		}
+	}
+
+	// A sign-in token (and the URL that carries it) is a secret as well,
+	// and console --print the one command that prints it: on stdout only.
+	code, stdout, stderr := runCapture(t, "console", "-p", "admin", "--print")
+	if code != 0 || !strings.Contains(stdout, "SigninToken=") {
+		t.Fatalf("console --print: exit %d\n%s%s", code, stdout, stderr)
+	}
+	collect()
+	if len(leaks(stdout)) == 0 {
+		t.Errorf("console --print printed no sign-in token on stdout:\n%s", stdout)
+	}
+	if l := leaks(stderr); len(l) > 0 {
+		t.Errorf("console --print printed secrets %v on stderr:\n%s", l, stderr)
 	}
 
 	// The three that print secrets on purpose do, on stdout only: this

@@ -183,6 +183,7 @@ func TestSynopsisOperands(t *testing.T) {
 		"remove":     "profile...",
 		"shell-init": "=bash zsh fish powershell",
 		"help":       "command",
+		"console":    "", // -p PROFILE, or the picker
 	}
 	for _, c := range commands {
 		ops, repeat := synopsisOperands(c)
@@ -244,6 +245,9 @@ func complCases() []complCase {
 		{"credswap use prod ", nil},
 		{"credswap remove prod ", profiles},
 		{"credswap whoami ", nil},
+		{"credswap console -p p", []string{"pcfg", "prod"}},
+		{"credswap console --dest", []string{"--destination"}},
+		{"credswap console ", nil},
 		{"credswap assume -p p", []string{"pcfg", "prod"}},
 		{"credswap session --source-profile b", []string{"base"}},
 		{"credswap assume --from-profile pc", []string{"pcfg"}},
