@@ -192,7 +192,7 @@ func (a *app) console(ctx context.Context, o *consoleOptions) error {
 			return err
 		}
 		if exp := creds.Expiration; !exp.IsZero() && exp.Sub(a.now()) < consoleMargin {
-			a.warnf("the credentials of [%s] expire %s, and credswap cannot renew them: the sign-in URL stops working then", profile, timeLeft(exp, a.now()))
+			a.warnf("the credentials of [%s] expire %s, and credswap cannot renew them: the section is not managed by credswap", profile, timeLeft(exp, a.now()))
 		}
 	default:
 		margin := consoleMargin

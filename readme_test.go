@@ -62,6 +62,7 @@ func TestReadmeExamples(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
+	env, checkConsole := readmeConsole(t, e, env)
 	ran := 0
 	for _, b := range readmeBlocks(t) {
 		switch {
@@ -92,6 +93,7 @@ func TestReadmeExamples(t *testing.T) {
 	if ran < 6 {
 		t.Errorf("only %d shell examples ran", ran)
 	}
+	checkConsole()
 	// What the examples promise: default is the assumed role, prod the
 	// config profile's role, deploy assumed from the MFA session.
 	for profile, role := range map[string]string{"default": "role/Admin", "prod": "role/Admin", "deploy": "role/Deploy", "base-mfa": "user/"} {
