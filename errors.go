@@ -142,19 +142,6 @@ func (e *sessionCredentialsError) Error() string {
 	return fmt.Sprintf("[%s] holds session credentials (GetSessionToken), which the AWS console does not accept", e.profile)
 }
 
-// expiredSectionError is a section whose temporary credentials have
-// expired and that credswap cannot renew (it has no recipe).
-type expiredSectionError struct {
-	profile string
-	expired time.Time
-	now     time.Time
-}
-
-func (e *expiredSectionError) Error() string {
-	return fmt.Sprintf("the credentials of [%s] %s (at %s), and credswap cannot renew them: the section is not managed by credswap",
-		e.profile, timeLeft(e.expired, e.now), rfc3339(e.expired))
-}
-
 // browserError is a browser that could not be opened.
 type browserError struct{ msg string }
 

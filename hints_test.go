@@ -389,7 +389,7 @@ func hintCases() []hintCase {
 		{args: []string{"console", "-p", "nosuch", "--print"}, credentials: "-", code: 1, noProfile: true},
 		{args: []string{"console", "-p", "nokeys", "--print"}, code: 1},
 		{args: []string{"console", "-p", "tmp", "--print"}, code: 1,
-			want: `^credswap: hint: renew \[tmp\] with the tool that wrote it, or write it with 'credswap assume --role-arn ARN -p tmp'`},
+			want: `^credswap: \[tmp\] is not managed by credswap \(it has no x_credswap_ keys\), so it cannot be renewed \(its credentials expired `},
 		{args: []string{"console", "-p", "base-mfa", "--print"}, setup: writeSession, code: 1,
 			want: `^credswap: hint: sign in with the long-term keys \('credswap console -p base'\)`},
 		{args: []string{"console", "-p", "mfarole", "--print"}, code: 3},

@@ -243,7 +243,6 @@ func (a *app) hints(err error) []string {
 		ne   *credfile.NameError
 		pe   *fs.PathError
 		scs  *sessionCredentialsError
-		exs  *expiredSectionError
 		be   *browserError
 		fd   *sts.FederationDeniedError
 		si   *sts.SigninError
@@ -376,8 +375,6 @@ func (a *app) hints(err error) []string {
 		add("the user credswap runs as may not open %s: check its owner and mode with 'ls -l'", pe.Path)
 	case errors.As(err, &scs):
 		add("sign in with the long-term keys ('credswap console -p %s') or as a role assumed with the session ('credswap assume --role-arn ARN -s %s -p NAME', then 'credswap console -p NAME')", cmp.Or(scs.source, "BASE"), scs.profile)
-	case errors.As(err, &exs):
-		add("renew [%s] with the tool that wrote it, or write it with 'credswap assume --role-arn ARN -p %s', which records how to renew it", exs.profile, exs.profile)
 	case errors.As(err, &be):
 		if a.has("print") {
 			add("pass --print to write the sign-in URL on stdout and open it yourself (it is good for 15 minutes)")
