@@ -416,6 +416,10 @@ func errorValues() []error {
 		&sts.CredentialsError{Err: errors.New("none")},
 		&sts.CredentialsError{Profile: "sso", SSO: true, Err: errors.New("token expired")},
 		&sts.TokenCommandError{Command: "x", Err: errors.New("failed")},
+		&sts.FederationDeniedError{Message: "User: " + sueARN + " is not authorized to perform: sts:GetFederationToken."},
+		&sts.FederationDeniedError{},
+		&sts.SigninError{Endpoint: "https://signin.aws.amazon.com/federation", Status: 400, Problem: "refused the credentials (HTTP 400 Bad Request)"},
+		&sts.PartitionError{ID: "aws-iso", From: "us-iso-east-1"},
 	}
 }
 
