@@ -66,8 +66,8 @@ func consoleFlags(fs *pflag.FlagSet) runFunc {
 	o := &consoleOptions{}
 	fs.StringVarP(&o.profile, "profile", "p", "", "`NAME` of the section to sign in with (default: a picker, on a terminal)")
 	fs.BoolVar(&o.print, "print", false, "write the sign-in URL on stdout instead of opening the browser (it is a credential for 15 minutes)")
-	fs.StringVar(&o.destination, "destination", "", "console page to open: a service (s3, ec2, ...) in the profile's region, or an https `URL` (default: the console home)")
-	fs.VarP(durationValue{&o.duration}, "duration", "d", "length of the console session: 15m to 12h for a role, to 36h for long-term keys (default: AWS's for a role, 1h for keys)")
+	fs.StringVar(&o.destination, "destination", "", "`URL-or-SERVICE` to open: a service's console home (s3, ec2, ...) in the profile's region, or an https URL as it is (default: the console home)")
+	fs.VarP(durationValue{&o.duration}, "duration", "d", "the console session's length `D`: 15m to 12h for a role, to 36h for long-term keys (default: AWS's for a role, 1h for keys)")
 	fs.StringVar(&o.federationURL, "federation-url", "", "sign-in federation endpoint `URL` (default: $CREDSWAP_FEDERATION_URL, else the partition's, https://signin.aws.amazon.com/federation)")
 	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
 		if fs.NArg() > 0 {
