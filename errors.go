@@ -130,3 +130,19 @@ func (e *lostRenewalsError) Error() string {
 	return fmt.Sprintf("%s, and the new credentials of %s are lost", errText(e.err), bracketList(e.profiles))
 }
 func (e *lostRenewalsError) Unwrap() error { return e.err }
+
+// pickCanceledError is a picker closed with Esc or Ctrl-C: exit 130 and
+// nothing printed, as a shell does with a line abandoned with Ctrl-C.
+type pickCanceledError struct{}
+
+func (e *pickCanceledError) Error() string { return "canceled" }
+
+// noProfilesError is a picker with nothing to pick: neither file has a
+// profile.
+type noProfilesError struct {
+	files []string // as displayed, credentials file first
+}
+
+func (e *noProfilesError) Error() string {
+	return "no profiles in " + strings.Join(e.files, " or ")
+}

@@ -1,8 +1,434 @@
 package main
 
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/term"
+	"github.com/sahilm/fuzzy"
+
+	"github.com/credswap/credswap/credfile"
+)
+
+// The picker: 'credswap use' (exec, console) without a profile, on a
+// terminal. It draws on the terminal itself (/dev/tty; CONIN$ and CONOUT$
+// on Windows), never on stdout, which the shell-init wrappers capture with
+// $(...): the shell code for the chosen profile is all that reaches it.
+// It draws inline, below the command line, without the alternate screen,
+// and clears its lines when it ends, leaving the terminal's modes as it
+// found them (Bubble Tea saves and restores them).
+//
+// "On a terminal" means both: a controlling terminal can be opened (a
+// process in a session without one, as in cron or under setsid, gets the
+// usage error at once), and stdin or stderr is a terminal, so that a
+// script whose streams are all pipes or files never waits for a key even
+// when it runs from an interactive session. stdout does not count: the
+// wrappers capture it.
+
 // chooseProfile is the profile for a command run without one (use, exec,
 // console): on a terminal, the one the user picks from a list of every
-// profile of both files; without one, a usage error.
+// profile of both files; without one, a usage error. Esc or Ctrl-C give a
+// *pickCanceledError (exit 130, nothing printed).
 func (a *app) chooseProfile() (string, error) {
-	return "", usagef("%s: want a profile (on a terminal, 'credswap %s' alone opens a picker)", a.cmd.name, a.cmd.name)
+	noTerminal := usagef("%s: want a profile (on a terminal, 'credswap %s' alone opens a picker)", a.cmd.name, a.cmd.name)
+	if !isTerminalFile(a.stdin) && !isTerminalFile(a.stderr) {
+		return "", noTerminal
+	}
+	in, out, err := tea.OpenTTY()
+	if err != nil {
+		return "", noTerminal
+	}
+	defer func() {
+		in.Close()
+		if out != in {
+			out.Close()
+		}
+	}()
+	rows, err := a.pickerRows()
+	if err != nil {
+		return "", err
+	}
+	if len(rows) == 0 {
+		return "", a.noProfiles()
+	}
+	m := newPicker(rows, a.cmd.name, a.now())
+	// In raw mode Ctrl-C is a key; Bubble Tea's own handler turns a
+	// SIGINT or SIGTERM sent from elsewhere into the end of the run, with
+	// the terminal restored.
+	final, err := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out)).Run()
+	if errors.Is(err, tea.ErrInterrupted) {
+		return "", &pickCanceledError{}
+	}
+	if err != nil {
+		return "", fmt.Errorf("the picker failed on the terminal: %w", err)
+	}
+	if fm, ok := final.(*picker); ok && fm.chosen != "" {
+		return fm.chosen, nil
+	}
+	return "", &pickCanceledError{}
+}
+
+// isTerminalFile reports whether r or w is a terminal (a console on
+// Windows).
+func isTerminalFile(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && f != nil && term.IsTerminal(f.Fd())
+}
+
+// noProfiles is the error of a picker with nothing to pick.
+func (a *app) noProfiles() error {
+	e := &noProfilesError{}
+	if p, err := a.credentialsPath(); err == nil {
+		e.files = append(e.files, a.displayPath(p))
+	}
+	if p, err := a.configPath(); err == nil {
+		e.files = append(e.files, a.displayPath(p))
+	}
+	return e
+}
+
+// pickerRow is one profile as the picker shows it.
+type pickerRow struct {
+	profile  string
+	kind     string // list's kind of a section; for a profile of the config file alone, what it holds
+	identity string // ROLE@ACCOUNT, as list shows it on a terminal
+	exp      time.Time
+	hasExp   bool
+	selected bool // the profile AWS_PROFILE (else AWS_DEFAULT_PROFILE, else default) selects
+}
+
+// pickerRows lists every profile of both files once: the sections of the
+// credentials file in file order, computed as list computes its rows, then
+// the profiles of the config file that have no section.
+func (a *app) pickerRows() ([]pickerRow, error) {
+	_, f, err := a.readCredentials()
+	if err != nil {
+		return nil, err
+	}
+	sel := selection(a.getenv)
+	lr := listRows{now: a.now(), selected: sel.profile}
+	f.EachSection(func(s *credfile.Section) bool {
+		lr.add(s)
+		return true
+	})
+	var rows []pickerRow
+	seen := map[string]bool{}
+	lr.each(func(r *listRow) {
+		if seen[r.profile] {
+			return
+		}
+		seen[r.profile] = true
+		row := pickerRow{profile: r.profile, kind: r.kind.String(), identity: shortIdentity(r.identity), selected: r.selected}
+		row.exp, row.hasExp = r.expires()
+		rows = append(rows, row)
+	})
+	// A config file that cannot be read leaves its profiles out, as
+	// completion does: the sections are still there to pick.
+	cfg, _ := a.configSections()
+	for _, c := range cfg {
+		if seen[c.name] {
+			continue
+		}
+		seen[c.name] = true
+		rows = append(rows, pickerRow{profile: c.name, kind: configKind(c.sec), selected: c.name == sel.profile})
+	}
+	return rows, nil
+}
+
+// configKind says how the AWS tools obtain the credentials of a profile of
+// the config file, in the order the SDKs look: a role, SSO, a web identity,
+// a credential process, keys written into the config file.
+func configKind(s *credfile.Section) string {
+	switch {
+	case s.Has("role_arn"):
+		return "role"
+	case s.Has("sso_session"), s.Has("sso_start_url"):
+		return "sso"
+	case s.Has("web_identity_token_file"):
+		return "web identity"
+	case s.Has("credential_process"):
+		return "process"
+	case s.Has(credfile.KeyAccessKeyID):
+		return "static"
+	}
+	return "config"
+}
+
+// picker is the Bubble Tea model of the picker.
+type picker struct {
+	rows     []pickerRow
+	names    pickerNames
+	now      time.Time
+	cmd      string
+	input    textinput.Model
+	matches  []pickerMatch // the rows the filter keeps, best first
+	cursor   int           // index into matches
+	top      int           // the first match shown
+	width    int
+	height   int
+	chosen   string
+	done     bool
+	styles   pickerStyles
+	nameCols int // width of the profile column
+	kindCols int
+}
+
+// pickerMatch is a row the filter keeps, and where the filter matched its
+// name.
+type pickerMatch struct {
+	row     int
+	matched []int // byte offsets of the matched runes of the name
+}
+
+// pickerNames is the profile names, as fuzzy reads them.
+type pickerNames []pickerRow
+
+func (n pickerNames) String(i int) string { return n[i].profile }
+func (n pickerNames) Len() int            { return len(n) }
+
+type pickerStyles struct {
+	cursor, selected, match, dim, expired, expiring, help lipgloss.Style
+}
+
+func newPicker(rows []pickerRow, cmd string, now time.Time) *picker {
+	in := textinput.New()
+	in.Prompt = cmd + " › "
+	in.Placeholder = "type to filter"
+	in.SetVirtualCursor(false)
+	in.SetWidth(40)
+	in.Focus()
+	m := &picker{
+		rows:  rows,
+		names: pickerNames(rows),
+		now:   now,
+		cmd:   cmd,
+		input: in,
+		styles: pickerStyles{
+			cursor:   lipgloss.NewStyle().Bold(true),
+			selected: lipgloss.NewStyle(),
+			match:    lipgloss.NewStyle().Underline(true),
+			dim:      lipgloss.NewStyle().Faint(true),
+			expired:  lipgloss.NewStyle().Foreground(lipgloss.Red),
+			expiring: lipgloss.NewStyle().Foreground(lipgloss.Yellow),
+			help:     lipgloss.NewStyle().Faint(true),
+		},
+		width:  80,
+		height: 24,
+	}
+	for _, r := range rows {
+		m.nameCols = max(m.nameCols, runes(r.profile))
+		m.kindCols = max(m.kindCols, runes(r.kind))
+	}
+	m.filter()
+	// The profile that is selected now is where the cursor starts.
+	for i, mt := range m.matches {
+		if rows[mt.row].selected {
+			m.cursor = i
+			break
+		}
+	}
+	m.scroll()
+	return m
+}
+
+func (m *picker) Init() tea.Cmd { return nil }
+
+// filter keeps the rows whose name matches the typed text, fuzzily (the
+// letters in order), best first; with nothing typed, every row in file
+// order.
+func (m *picker) filter() {
+	m.matches = m.matches[:0]
+	q := strings.TrimSpace(m.input.Value())
+	if q == "" {
+		for i := range m.rows {
+			m.matches = append(m.matches, pickerMatch{row: i})
+		}
+	} else {
+		for _, f := range fuzzy.FindFrom(q, m.names) {
+			m.matches = append(m.matches, pickerMatch{row: f.Index, matched: f.MatchedIndexes})
+		}
+	}
+	m.cursor, m.top = 0, 0
+}
+
+// listHeight is how many rows the list shows: all of them when they fit,
+// else what the terminal has room for below the input line and above the
+// help line, at least 3 and at most 15.
+func (m *picker) listHeight() int {
+	room := max(3, min(15, m.height-3))
+	return min(room, len(m.rows))
+}
+
+// scroll keeps the cursor within the rows shown.
+func (m *picker) scroll() {
+	h := m.listHeight()
+	if m.cursor < m.top {
+		m.top = m.cursor
+	}
+	if m.cursor >= m.top+h {
+		m.top = m.cursor - h + 1
+	}
+	m.top = max(0, min(m.top, len(m.matches)-h))
+}
+
+func (m *picker) move(d int) {
+	if len(m.matches) == 0 {
+		return
+	}
+	m.cursor = max(0, min(len(m.matches)-1, m.cursor+d))
+	m.scroll()
+}
+
+func (m *picker) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.input.SetWidth(max(1, m.width-lipgloss.Width(m.input.Prompt)-1))
+		m.scroll()
+		return m, nil
+	case tea.KeyPressMsg:
+		switch msg.String() {
+		case "esc", "ctrl+c", "ctrl+g":
+			m.done = true
+			return m, tea.Quit
+		case "enter":
+			if len(m.matches) == 0 {
+				return m, nil
+			}
+			m.chosen = m.rows[m.matches[m.cursor].row].profile
+			m.done = true
+			return m, tea.Quit
+		case "up", "ctrl+p", "shift+tab":
+			m.move(-1)
+			return m, nil
+		case "down", "ctrl+n", "tab":
+			m.move(1)
+			return m, nil
+		case "pgup":
+			m.move(-m.listHeight())
+			return m, nil
+		case "pgdown":
+			m.move(m.listHeight())
+			return m, nil
+		}
+	}
+	before := m.input.Value()
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	if m.input.Value() != before {
+		m.filter()
+		// The selected profile keeps the cursor while it matches.
+		m.scroll()
+	}
+	return m, cmd
+}
+
+// View draws the input line, the rows and a help line. Once a profile is
+// chosen or the picker canceled, it draws nothing, so that its lines are
+// cleared when Bubble Tea leaves the terminal.
+func (m *picker) View() tea.View {
+	if m.done {
+		return tea.NewView("")
+	}
+	var b strings.Builder
+	w := max(m.width, 20)
+	b.WriteString(m.input.View())
+	b.WriteByte('\n')
+	h := m.listHeight()
+	nameW := min(m.nameCols, max(12, w/2))
+	for i := m.top; i < m.top+h; i++ {
+		if i >= len(m.matches) {
+			b.WriteByte('\n')
+			continue
+		}
+		b.WriteString(m.rowView(m.matches[i], i == m.cursor, nameW, w))
+		b.WriteByte('\n')
+	}
+	help := "↑↓ move  enter choose  esc cancel"
+	count := ""
+	if len(m.matches) != len(m.rows) || len(m.rows) > h {
+		count = strconv.Itoa(len(m.matches)) + "/" + strconv.Itoa(len(m.rows)) + "  "
+	}
+	b.WriteString(m.styles.help.Render(ansi.Truncate(count+help, w, "…")))
+	v := tea.NewView(b.String())
+	v.Cursor = m.input.Cursor()
+	return v
+}
+
+// rowView is one row: a pointer on the row under the cursor, '*' on the
+// profile selected now, the name (the matched letters underlined), the
+// kind, the time left and the identity, cut to the width.
+func (m *picker) rowView(mt pickerMatch, current bool, nameW, w int) string {
+	r := m.rows[mt.row]
+	var b strings.Builder
+	if current {
+		b.WriteString("›")
+	} else {
+		b.WriteString(" ")
+	}
+	if r.selected {
+		b.WriteString("*")
+	} else {
+		b.WriteString(" ")
+	}
+	b.WriteString(" ")
+	name := r.profile
+	if runes(name) > nameW {
+		name = cutMiddle(name, nameW)
+		mt.matched = nil // the offsets are of the whole name
+	}
+	nameStyle := lipgloss.NewStyle()
+	if current {
+		nameStyle = m.styles.cursor
+	}
+	b.WriteString(highlight(name, mt.matched, nameStyle, nameStyle.Inherit(m.styles.match)))
+	pad(&b, nameW-runes(name)+2)
+	b.WriteString(m.styles.dim.Render(r.kind))
+	pad(&b, m.kindCols-runes(r.kind)+2)
+	left := "—"
+	leftStyle := m.styles.dim
+	if r.hasExp {
+		left = shortLeft(r.exp, m.now)
+		switch d := r.exp.Sub(m.now); {
+		case d <= 0:
+			leftStyle = m.styles.expired
+		case d <= expiringSoon:
+			leftStyle = m.styles.expiring
+		default:
+			leftStyle = lipgloss.NewStyle()
+		}
+	}
+	b.WriteString(leftStyle.Render(left))
+	if r.identity != "" {
+		pad(&b, 8-runes(left))
+		b.WriteString(m.styles.dim.Render(r.identity))
+	}
+	return ansi.Truncate(b.String(), w, "…")
+}
+
+// highlight renders s with the bytes at the offsets in at in style hi, the
+// rest in style base.
+func highlight(s string, at []int, base, hi lipgloss.Style) string {
+	if len(at) == 0 {
+		return base.Render(s)
+	}
+	var b strings.Builder
+	k := 0
+	for i, c := range s {
+		st := base
+		if k < len(at) && at[k] == i {
+			st = hi
+			k++
+		}
+		b.WriteString(st.Render(string(c)))
+	}
+	return b.String()
 }

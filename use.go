@@ -105,6 +105,26 @@ func (a *app) findProfile(name string) (bool, *credfile.Section, error) {
 // configProfiles lists the profiles of the config file: [profile NAME]
 // sections, and [default].
 func (a *app) configProfiles() ([]string, error) {
+	secs, err := a.configSections()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(secs))
+	for i, s := range secs {
+		names[i] = s.name
+	}
+	return names, nil
+}
+
+// configEntry is a profile of the config file and its section.
+type configEntry struct {
+	name string
+	sec  *credfile.Section
+}
+
+// configSections lists the profiles of the config file, [profile NAME]
+// sections and [default], with their sections.
+func (a *app) configSections() ([]configEntry, error) {
 	cfgPath, err := a.configPath()
 	if err != nil {
 		return nil, err
@@ -113,13 +133,13 @@ func (a *app) configProfiles() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	var out []configEntry
 	for _, s := range cfg.Sections() {
 		if rest, ok := strings.CutPrefix(s.Name, "profile "); ok {
-			names = append(names, strings.TrimSpace(rest))
+			out = append(out, configEntry{strings.TrimSpace(rest), s})
 		} else if s.Name == "default" {
-			names = append(names, s.Name)
+			out = append(out, configEntry{s.Name, s})
 		}
 	}
-	return names, nil
+	return out, nil
 }
