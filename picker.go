@@ -359,7 +359,11 @@ func (m *picker) View() tea.View {
 	}
 	b.WriteString(m.styles.help.Render(ansi.Truncate(count+help, w, "…")))
 	v := tea.NewView(b.String())
-	v.Cursor = m.input.Cursor()
+	// The terminal's own cursor, in its own colour and shape: nothing
+	// to restore when the picker ends.
+	if c := m.input.Cursor(); c != nil {
+		v.Cursor = tea.NewCursor(c.X, c.Y)
+	}
 	return v
 }
 
