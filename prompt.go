@@ -43,7 +43,7 @@ Examples:
 
 func promptFlags(fs *pflag.FlagSet) runFunc {
 	var format string
-	fs.StringVar(&format, "format", "{profile} {left}", "`TEMPLATE` of the line: {profile}, {left}")
+	fs.StringVar(&format, "format", "{profile} {left}", "the line's `TEMPLATE`: {profile} is the name, {left} the time left")
 	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
 		if fs.NArg() > 0 {
 			return usagef("prompt: unexpected argument %q", fs.Arg(0))
