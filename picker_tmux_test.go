@@ -79,9 +79,12 @@ func (p *tmuxPane) waitFor(what string, re *regexp.Regexp) string {
 func (p *tmuxPane) closed() {
 	p.t.Helper()
 	deadline := time.Now().Add(tmuxTimeout)
-	for strings.Contains(p.screen(), "enter choose") {
+	// Gone, and the shell's next prompt drawn (what is typed before
+	// that, the terminal echoes where the shell has not drawn yet).
+	prompt := regexp.MustCompile(`\n\$$`)
+	for s := p.screen(); strings.Contains(s, "enter choose") || !prompt.MatchString(s); s = p.screen() {
 		if time.Now().After(deadline) {
-			p.t.Fatalf("the picker is still on the screen after %v:\n%s", tmuxTimeout, p.screen())
+			p.t.Fatalf("no prompt after the picker within %v:\n%s", tmuxTimeout, s)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
