@@ -7,8 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
-	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -167,8 +169,10 @@ type picker struct {
 	rows     []pickerRow
 	names    pickerNames
 	now      time.Time
-	cmd      string
-	input    textinput.Model
+	prompt   string
+	input    filterLine
+	keys     pickerKeys
+	help     help.Model
 	matches  []pickerMatch // the rows the filter keeps, best first
 	cursor   int           // index into matches
 	top      int           // the first match shown
@@ -179,6 +183,23 @@ type picker struct {
 	styles   pickerStyles
 	nameCols int // width of the profile column
 	kindCols int
+}
+
+// pickerKeys are the picker's keys, for Update and the help line. The
+// filter line takes the others (filterLine.update).
+type pickerKeys struct {
+	up, down, pageUp, pageDown, choose, cancel key.Binding
+}
+
+func newPickerKeys() pickerKeys {
+	return pickerKeys{
+		up:       key.NewBinding(key.WithKeys("up", "ctrl+p", "shift+tab"), key.WithHelp("↑↓", "move")),
+		down:     key.NewBinding(key.WithKeys("down", "ctrl+n", "tab")),
+		pageUp:   key.NewBinding(key.WithKeys("pgup")),
+		pageDown: key.NewBinding(key.WithKeys("pgdown")),
+		choose:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+		cancel:   key.NewBinding(key.WithKeys("esc", "ctrl+c", "ctrl+g"), key.WithHelp("esc", "cancel")),
+	}
 }
 
 // pickerMatch is a row the filter keeps, and where the filter matched its
@@ -195,30 +216,29 @@ func (n pickerNames) String(i int) string { return n[i].profile }
 func (n pickerNames) Len() int            { return len(n) }
 
 type pickerStyles struct {
-	cursor, selected, match, dim, expired, expiring, help lipgloss.Style
+	cursor, match, dim, expired, expiring lipgloss.Style
 }
 
 func newPicker(rows []pickerRow, cmd string, now time.Time) *picker {
-	in := textinput.New()
-	in.Prompt = cmd + " › "
-	in.Placeholder = "type to filter"
-	in.SetVirtualCursor(false)
-	in.SetWidth(40)
-	in.Focus()
+	h := help.New()
+	h.ShortSeparator = "  "
+	h.Styles.ShortKey = lipgloss.NewStyle().Faint(true)
+	h.Styles.ShortDesc = lipgloss.NewStyle().Faint(true)
+	h.Styles.ShortSeparator = lipgloss.NewStyle().Faint(true)
+	h.Styles.Ellipsis = lipgloss.NewStyle().Faint(true)
 	m := &picker{
-		rows:  rows,
-		names: pickerNames(rows),
-		now:   now,
-		cmd:   cmd,
-		input: in,
+		rows:   rows,
+		names:  pickerNames(rows),
+		now:    now,
+		prompt: cmd + " › ",
+		keys:   newPickerKeys(),
+		help:   h,
 		styles: pickerStyles{
 			cursor:   lipgloss.NewStyle().Bold(true),
-			selected: lipgloss.NewStyle(),
 			match:    lipgloss.NewStyle().Underline(true),
 			dim:      lipgloss.NewStyle().Faint(true),
 			expired:  lipgloss.NewStyle().Foreground(lipgloss.Red),
 			expiring: lipgloss.NewStyle().Foreground(lipgloss.Yellow),
-			help:     lipgloss.NewStyle().Faint(true),
 		},
 		width:  80,
 		height: 24,
@@ -246,7 +266,7 @@ func (m *picker) Init() tea.Cmd { return nil }
 // order.
 func (m *picker) filter() {
 	m.matches = m.matches[:0]
-	q := strings.TrimSpace(m.input.Value())
+	q := strings.TrimSpace(string(m.input.text))
 	if q == "" {
 		for i := range m.rows {
 			m.matches = append(m.matches, pickerMatch{row: i})
@@ -288,47 +308,109 @@ func (m *picker) move(d int) {
 }
 
 func (m *picker) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	before := string(m.input.text)
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.input.SetWidth(max(1, m.width-lipgloss.Width(m.input.Prompt)-1))
 		m.scroll()
 		return m, nil
+	case tea.PasteMsg:
+		m.input.insert(strings.Join(strings.Fields(msg.Content), " "))
 	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "esc", "ctrl+c", "ctrl+g":
+		switch {
+		case key.Matches(msg, m.keys.cancel):
 			m.done = true
 			return m, tea.Quit
-		case "enter":
+		case key.Matches(msg, m.keys.choose):
 			if len(m.matches) == 0 {
 				return m, nil
 			}
 			m.chosen = m.rows[m.matches[m.cursor].row].profile
 			m.done = true
 			return m, tea.Quit
-		case "up", "ctrl+p", "shift+tab":
+		case key.Matches(msg, m.keys.up):
 			m.move(-1)
-			return m, nil
-		case "down", "ctrl+n", "tab":
+		case key.Matches(msg, m.keys.down):
 			m.move(1)
-			return m, nil
-		case "pgup":
+		case key.Matches(msg, m.keys.pageUp):
 			m.move(-m.listHeight())
-			return m, nil
-		case "pgdown":
+		case key.Matches(msg, m.keys.pageDown):
 			m.move(m.listHeight())
-			return m, nil
+		default:
+			m.input.update(msg)
 		}
 	}
-	before := m.input.Value()
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	if m.input.Value() != before {
+	if string(m.input.text) != before {
 		m.filter()
-		// The selected profile keeps the cursor while it matches.
 		m.scroll()
 	}
-	return m, cmd
+	return m, nil
+}
+
+// filterLine is the text typed to filter, with the keys of a shell's line
+// editor: Left and Right (Ctrl-B, Ctrl-F), Home and End (Ctrl-A, Ctrl-E),
+// Backspace, Delete, Ctrl-U and Ctrl-K (to the start, to the end), Ctrl-W
+// and Alt-Backspace (a word back).
+type filterLine struct {
+	text []rune
+	pos  int
+}
+
+func (f *filterLine) insert(s string) {
+	r := []rune(s)
+	f.text = append(f.text[:f.pos], append(r, f.text[f.pos:]...)...)
+	f.pos += len(r)
+}
+
+func (f *filterLine) update(msg tea.KeyPressMsg) {
+	switch msg.String() {
+	case "left", "ctrl+b":
+		f.pos = max(0, f.pos-1)
+	case "right", "ctrl+f":
+		f.pos = min(len(f.text), f.pos+1)
+	case "home", "ctrl+a":
+		f.pos = 0
+	case "end", "ctrl+e":
+		f.pos = len(f.text)
+	case "backspace", "ctrl+h":
+		if f.pos > 0 {
+			f.text = append(f.text[:f.pos-1], f.text[f.pos:]...)
+			f.pos--
+		}
+	case "delete", "ctrl+d":
+		if f.pos < len(f.text) {
+			f.text = append(f.text[:f.pos], f.text[f.pos+1:]...)
+		}
+	case "ctrl+u":
+		f.text, f.pos = f.text[f.pos:], 0
+	case "ctrl+k":
+		f.text = f.text[:f.pos]
+	case "ctrl+w", "alt+backspace":
+		i := f.pos
+		for i > 0 && unicode.IsSpace(f.text[i-1]) {
+			i--
+		}
+		for i > 0 && !unicode.IsSpace(f.text[i-1]) {
+			i--
+		}
+		f.text, f.pos = append(f.text[:i], f.text[f.pos:]...), i
+	default:
+		// Printable text, without Ctrl or Alt.
+		if msg.Text != "" && msg.Mod&(tea.ModCtrl|tea.ModAlt) == 0 {
+			f.insert(msg.Text)
+		}
+	}
+}
+
+// view is the line within w columns, the part around the cursor when it
+// is longer, and the cursor's column in it.
+func (f *filterLine) view(w int) (string, int) {
+	start := 0
+	for ansi.StringWidth(string(f.text[start:f.pos])) >= w && start < f.pos {
+		start++
+	}
+	s := ansi.Truncate(string(f.text[start:]), w, "")
+	return s, ansi.StringWidth(string(f.text[start:f.pos]))
 }
 
 // View draws the input line, the rows and a help line. Once a profile is
@@ -340,7 +422,14 @@ func (m *picker) View() tea.View {
 	}
 	var b strings.Builder
 	w := max(m.width, 20)
-	b.WriteString(m.input.View())
+	promptW := ansi.StringWidth(m.prompt)
+	text, col := m.input.view(max(1, w-promptW-1))
+	b.WriteString(m.prompt)
+	if len(m.input.text) == 0 {
+		b.WriteString(m.styles.dim.Render("type to filter"))
+	} else {
+		b.WriteString(text)
+	}
 	b.WriteByte('\n')
 	h := m.listHeight()
 	nameW := min(m.nameCols, max(12, w/2))
@@ -352,18 +441,18 @@ func (m *picker) View() tea.View {
 		b.WriteString(m.rowView(m.matches[i], i == m.cursor, nameW, w))
 		b.WriteByte('\n')
 	}
-	help := "↑↓ move  enter choose  esc cancel"
 	count := ""
 	if len(m.matches) != len(m.rows) || len(m.rows) > h {
 		count = strconv.Itoa(len(m.matches)) + "/" + strconv.Itoa(len(m.rows)) + "  "
+		b.WriteString(m.styles.dim.Render(count))
 	}
-	b.WriteString(m.styles.help.Render(ansi.Truncate(count+help, w, "…")))
+	hm := m.help
+	hm.SetWidth(max(1, w-len(count)))
+	b.WriteString(hm.ShortHelpView([]key.Binding{m.keys.up, m.keys.choose, m.keys.cancel}))
 	v := tea.NewView(b.String())
 	// The terminal's own cursor, in its own colour and shape: nothing
 	// to restore when the picker ends.
-	if c := m.input.Cursor(); c != nil {
-		v.Cursor = tea.NewCursor(c.X, c.Y)
-	}
+	v.Cursor = tea.NewCursor(promptW+col, 0)
 	return v
 }
 

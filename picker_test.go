@@ -113,8 +113,8 @@ func TestPickerRows(t *testing.T) {
 	}
 }
 
-// key is a key press as Bubble Tea decodes it from the terminal.
-func key(s string) tea.KeyPressMsg {
+// keyPress is a key press as Bubble Tea decodes it from the terminal.
+func keyPress(s string) tea.KeyPressMsg {
 	switch s {
 	case "esc":
 		return tea.KeyPressMsg{Code: tea.KeyEscape}
@@ -144,10 +144,10 @@ func drive(t *testing.T, rows []pickerRow, size tea.WindowSizeMsg, keys ...strin
 		var cmd tea.Cmd
 		if len(k) > 1 && !strings.Contains("esc enter up down backspace ctrl+c ctrl+n ctrl+p", k) {
 			for _, c := range k {
-				model, cmd = model.Update(key(string(c)))
+				model, cmd = model.Update(keyPress(string(c)))
 			}
 		} else {
-			model, cmd = model.Update(key(k))
+			model, cmd = model.Update(keyPress(k))
 		}
 		cmds = append(cmds, cmd)
 	}
