@@ -126,8 +126,11 @@ func keyPress(s string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "backspace":
 		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "ctrl+c", "ctrl+n", "ctrl+p":
-		return tea.KeyPressMsg{Code: rune(s[len(s)-1]), Mod: tea.ModCtrl}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	}
+	if c, ok := strings.CutPrefix(s, "ctrl+"); ok {
+		return tea.KeyPressMsg{Code: rune(c[0]), Mod: tea.ModCtrl}
 	}
 	r := []rune(s)
 	return tea.KeyPressMsg{Code: r[0], Text: s}
@@ -142,7 +145,7 @@ func drive(t *testing.T, rows []pickerRow, size tea.WindowSizeMsg, keys ...strin
 	model, _ = model.Update(size)
 	for _, k := range keys {
 		var cmd tea.Cmd
-		if len(k) > 1 && !strings.Contains("esc enter up down backspace ctrl+c ctrl+n ctrl+p", k) {
+		if len(k) > 1 && !strings.HasPrefix(k, "ctrl+") && !strings.Contains("esc enter up down backspace left", k) {
 			for _, c := range k {
 				model, cmd = model.Update(keyPress(string(c)))
 			}
@@ -234,6 +237,29 @@ func TestPickerModel(t *testing.T) {
 	m, _ = drive(t, rows, size, "opsx", "backspace", "enter")
 	if m.chosen != "ops-role" {
 		t.Errorf("opsx backspace enter: chose %q", m.chosen)
+	}
+
+	// The filter line edits as a shell's does.
+	for _, c := range []struct {
+		keys []string
+		want string
+	}{
+		{[]string{"xbasx", "left", "backspace", "ctrl+a", "ctrl+d"}, "bax"},
+		{[]string{"sso dev", "ctrl+w"}, "sso "},
+		{[]string{"prod", "left", "left", "ctrl+u"}, "od"},
+		{[]string{"prod", "ctrl+a", "ctrl+f", "ctrl+k"}, "p"},
+		{[]string{"ctrl+x", "pr"}, "pr"}, // a key the picker has no use for types nothing
+	} {
+		m, _ = drive(t, rows, size, c.keys...)
+		if got := string(m.input.text); got != c.want {
+			t.Errorf("%q: the filter reads %q, want %q", c.keys, got, c.want)
+		}
+	}
+	// A paste is typed text, on one line.
+	m = newPicker(rows, "use", pickerNow)
+	m.Update(tea.PasteMsg{Content: "ops\n"})
+	if got := string(m.input.text); got != "ops" || len(m.matches) != 1 {
+		t.Errorf("pasting ops: the filter reads %q, %d matches", got, len(m.matches))
 	}
 
 	// Nothing matches: Enter does nothing, Esc cancels.
