@@ -44,6 +44,7 @@ func init() {
 		whoamiCmd,
 		credentialProcessCmd,
 		consoleCmd,
+		promptCmd,
 		versionCmd,
 		helpCmd,
 	}

@@ -146,3 +146,18 @@ func (e *sessionCredentialsError) Error() string {
 type browserError struct{ msg string }
 
 func (e *browserError) Error() string { return "cannot open a browser: " + e.msg }
+// pickCanceledError is a picker closed with Esc or Ctrl-C: exit 130 and
+// nothing printed, as a shell does with a line abandoned with Ctrl-C.
+type pickCanceledError struct{}
+
+func (e *pickCanceledError) Error() string { return "canceled" }
+
+// noProfilesError is a picker with nothing to pick: neither file has a
+// profile.
+type noProfilesError struct {
+	files []string // as displayed, credentials file first
+}
+
+func (e *noProfilesError) Error() string {
+	return "no profiles in " + strings.Join(e.files, " or ")
+}

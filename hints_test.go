@@ -294,8 +294,10 @@ func hintCases() []hintCase {
 		{args: []string{"list"}, setup: unreadable, code: 1},
 		{args: []string{"list"}, credentials: dup, code: 0},
 
-		// use.
-		{args: []string{"use"}, code: 2},
+		// use. Without a profile and without a terminal (the cases run
+		// in process, on pipes): the picker's usage error, at once.
+		{args: []string{"use"}, code: 2, want: `^credswap: use: want a profile \(on a terminal, 'credswap use' alone opens a picker\)$`},
+		{args: []string{"use", "--shell", "fish"}, code: 2, want: `opens a picker`},
 		{args: []string{"use", "a", "b"}, code: 2},
 		{args: []string{"use", "--unset", "base"}, code: 2},
 		{args: []string{"use", "base", "--shell", "tcsh"}, code: 2},
@@ -413,6 +415,12 @@ func hintCases() []hintCase {
 
 		// version and help.
 		{args: []string{"version", "extra"}, code: 2},
+
+		// prompt: only a bad command line fails; whatever the files hold,
+		// it prints the name and nothing on stderr (testdata/prompt.txtar).
+		{args: []string{"prompt", "prod"}, code: 2, want: `^credswap: prompt: unexpected argument "prod"$`},
+		{args: []string{"prompt", "--format", "plain"}, code: 2, want: `neither \{profile\} nor \{left\}`},
+		{args: []string{"prompt", "--formt", "x"}, code: 2, want: `did you mean --format\?`},
 		{args: []string{"help", "nosuch"}, code: 2},
 		{args: []string{"help", "asume"}, code: 2},
 		{args: []string{"help", "assume", "session"}, code: 2},

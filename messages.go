@@ -98,6 +98,11 @@ func (a *app) fail(err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	var pc *pickCanceledError
+	if errors.As(err, &pc) {
+		// Esc in the picker: the user knows, nothing to say.
+		return exitCode(err)
+	}
 	if errors.Is(err, context.Canceled) {
 		a.errorf("interrupted")
 		return 130
@@ -141,10 +146,15 @@ func (a *app) printHints(err error) {
 	}
 }
 
-// exitCode maps a failure to the exit status: 3 an MFA code is needed and
+// exitCode maps a failure to the exit status: 130 a picker canceled
+// with Esc or Ctrl-C (as a shell's Ctrl-C), 3 an MFA code is needed and
 // cannot be asked for, 2 a usage error found before any network call or
 // file change, 1 anything else.
 func exitCode(err error) int {
+	var pc *pickCanceledError
+	if errors.As(err, &pc) {
+		return 130
+	}
 	var mfa *sts.MFARequiredError
 	if errors.As(err, &mfa) {
 		return 3
@@ -211,6 +221,7 @@ func (a *app) hints(err error) []string {
 		fe   *flagError
 		ue   *usageError
 		np   *noProfileError
+		nps  *noProfilesError
 		pnf  *sts.ProfileNotFoundError
 		cnf  *credfile.NotFoundError
 		sp   *sameProfileError
@@ -264,6 +275,8 @@ func (a *app) hints(err error) []string {
 		default:
 			add("run 'credswap --help' for usage")
 		}
+	case errors.As(err, &nps):
+		add("write a section first ('credswap assume --role-arn ARN -p NAME'), or run 'aws configure --profile NAME'")
 	case errors.As(err, &np), errors.As(err, &pnf), errors.As(err, &cnf):
 		add("run 'credswap list' to see the sections of the credentials file, 'aws configure list-profiles' for every profile")
 	case errors.As(err, &sp):

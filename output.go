@@ -43,6 +43,16 @@ func timeLeft(exp, now time.Time) string {
 	return "in " + span(d)
 }
 
+// shortLeft says how long until exp in the fewest letters, as the picker
+// and the prompt show it: "42m", "3h12m", or "expired".
+func shortLeft(exp, now time.Time) string {
+	d := exp.Sub(now)
+	if d <= 0 {
+		return "expired"
+	}
+	return span(d)
+}
+
 // rfc3339 is the one form credswap writes instants in: UTC with a Z.
 func rfc3339(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)

@@ -64,6 +64,7 @@ func TestReadmeExamples(t *testing.T) {
 	}
 	env, checkConsole := readmeConsole(t, e, env)
 	ran := 0
+	var starship []readmeBlock
 	for _, b := range readmeBlocks(t) {
 		switch {
 		case b.lang == "ini" && strings.HasPrefix(b.text, "# ~/.aws/config\n"):
@@ -73,6 +74,10 @@ func TestReadmeExamples(t *testing.T) {
 			}
 			f.WriteString(b.text + "\n")
 			f.Close()
+		case b.lang == "toml" && strings.Contains(b.text, "[custom.credswap]"):
+			// starship runs 'when' and 'command' with sh: run them so,
+			// once the shell examples above have written [prod].
+			starship = append(starship, b)
 		case b.lang == "sh":
 			if regexp.MustCompile(`(?m)^go (install|test|build|run) `).MatchString(b.text) || strings.TrimSpace(b.text) == "go install ." {
 				continue
@@ -88,6 +93,34 @@ func TestReadmeExamples(t *testing.T) {
 			}
 			t.Logf("README.md:%d:\n%s%s", b.line, b.text, out)
 			ran++
+		}
+	}
+	if len(starship) != 1 {
+		t.Errorf("%d starship modules for credswap prompt in README.md, want 1", len(starship))
+	}
+	for _, b := range starship {
+		value := func(key string) string {
+			m := regexp.MustCompile(`(?m)^` + key + ` = (?:"([^"]*)"|'([^']*)')$`).FindStringSubmatch(b.text)
+			if m == nil {
+				t.Fatalf("README.md:%d: no %s in the starship module", b.line, key)
+			}
+			return m[1] + m[2]
+		}
+		sh := func(line string, extra ...string) (string, error) {
+			cmd := exec.Command("sh", "-c", line)
+			cmd.Env, cmd.Dir = append(env[:len(env):len(env)], extra...), e.home
+			out, err := cmd.CombinedOutput()
+			return string(out), err
+		}
+		when, command := value("when"), value("command")
+		if _, err := sh(when, "AWS_PROFILE=", "AWS_DEFAULT_PROFILE=", "CREDSWAP_PROFILE="); err == nil {
+			t.Errorf("README.md:%d: when = %q holds without a profile", b.line, when)
+		}
+		if out, err := sh(when, "AWS_PROFILE=prod"); err != nil {
+			t.Errorf("README.md:%d: when = %q fails with AWS_PROFILE=prod: %v %s", b.line, when, err, out)
+		}
+		if out, err := sh(command, "AWS_PROFILE=prod"); err != nil || !regexp.MustCompile(`^prod (\d+h)?(\d+m)?\n$`).MatchString(out) {
+			t.Errorf("README.md:%d: command = %q with AWS_PROFILE=prod printed %q (%v), want prod and its time left", b.line, command, out, err)
 		}
 	}
 	if ran < 6 {

@@ -184,6 +184,7 @@ func TestSynopsisOperands(t *testing.T) {
 		"shell-init": "=bash zsh fish powershell",
 		"help":       "command",
 		"console":    "", // -p PROFILE, or the picker
+		"prompt":     "",
 	}
 	for _, c := range commands {
 		ops, repeat := synopsisOperands(c)

@@ -13,6 +13,7 @@ import (
 var useCmd = &command{
 	name: "use",
 	usage: `credswap use PROFILE [--shell sh|fish|powershell]
+credswap use [--shell ...]
 credswap use --unset [--shell ...]`,
 	short: "print shell code that switches AWS_PROFILE to a profile",
 	long: `Sets AWS_PROFILE and AWS_DEFAULT_PROFILE, and unsets AWS_ACCESS_KEY_ID,
@@ -21,11 +22,21 @@ AWS_CREDENTIAL_EXPIRATION, which would otherwise shadow the profile. Fails
 when the profile is in neither the credentials nor the config file; warns
 when its credentials have expired. The shell defaults to $SHELL's kind.
 
+Without a profile, on a terminal, a picker lists every profile of both
+files with its kind and time left ('42m', 'expired', '—' for none): type to
+filter (the letters in order), Up/Down or Ctrl-P/Ctrl-N to move, Enter to
+choose, Esc or Ctrl-C to cancel (exit 130, nothing printed). It starts on
+the profile selected now ('*'). It draws on the terminal itself (/dev/tty),
+not on stdout, so it works through the shell-init wrapper's $(...). Without
+a terminal (no controlling terminal, or neither stdin nor stderr one) it is
+a usage error.
+
 Examples:
   eval "$(credswap use prod)"                  # bash, zsh
   credswap use prod --shell fish | source      # fish
   credswap use prod --shell powershell | Invoke-Expression
   eval "$(credswap use --unset)"
+  credswap use                                 # with shell-init: pick from a list
 With 'eval "$(credswap shell-init bash)"' in ~/.bashrc, 'credswap use prod' alone
 changes the current shell.`,
 	flags: useFlags,
@@ -105,6 +116,26 @@ func (a *app) findProfile(name string) (bool, *credfile.Section, error) {
 // configProfiles lists the profiles of the config file: [profile NAME]
 // sections, and [default].
 func (a *app) configProfiles() ([]string, error) {
+	secs, err := a.configSections()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(secs))
+	for i, s := range secs {
+		names[i] = s.name
+	}
+	return names, nil
+}
+
+// configEntry is a profile of the config file and its section.
+type configEntry struct {
+	name string
+	sec  *credfile.Section
+}
+
+// configSections lists the profiles of the config file, [profile NAME]
+// sections and [default], with their sections.
+func (a *app) configSections() ([]configEntry, error) {
 	cfgPath, err := a.configPath()
 	if err != nil {
 		return nil, err
@@ -113,13 +144,13 @@ func (a *app) configProfiles() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	var out []configEntry
 	for _, s := range cfg.Sections() {
 		if rest, ok := strings.CutPrefix(s.Name, "profile "); ok {
-			names = append(names, strings.TrimSpace(rest))
+			out = append(out, configEntry{strings.TrimSpace(rest), s})
 		} else if s.Name == "default" {
-			names = append(names, s.Name)
+			out = append(out, configEntry{s.Name, s})
 		}
 	}
-	return names, nil
+	return out, nil
 }

@@ -27,6 +27,9 @@
 //     80-column pseudo-terminal
 //  7. bigassume: credswap assume into a 10,000-section file beside a
 //     bare copy of it (bench/barecopy: temp file, fsync, rename; goal: 3×)
+//  8. prompt:  credswap prompt beside credswap version (goal: 1.2×), on
+//     a 20-section file, the 1,000-section file of item 6, and with no
+//     profile selected
 //
 // It builds credswap and bench/bareassume itself, runs every process in a
 // temporary HOME with AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE of
@@ -80,7 +83,7 @@ type options struct {
 	compareLabel    string
 }
 
-var items = []string{"cli", "limit", "file", "refresh", "startup", "list", "bigassume"}
+var items = []string{"cli", "limit", "file", "refresh", "startup", "list", "bigassume", "prompt"}
 
 func main() {
 	if err := mainErr(os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -104,7 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.profiles, "profiles", 100, "managed sections of item 4")
 	fs.DurationVar(&o.delay, "delay", 50*time.Millisecond, "STS latency of item 4")
 	fs.IntVar(&o.startupSections, "startup-sections", 1000, "sections of the file of item 5")
-	fs.IntVar(&o.listSections, "list-sections", 1000, "sections of the files of item 6")
+	fs.IntVar(&o.listSections, "list-sections", 1000, "sections of the files of item 6 (and of item 8's larger file)")
 	fs.IntVar(&o.bigSections, "big-sections", 10000, "sections of the file of item 7")
 	fs.BoolVar(&o.process, "process", true, "item 3: also time whole credswap assume and bareassume processes on each file")
 	fs.StringVar(&o.out, "out", "", "write the markdown report to `file` (default stdout)")
@@ -379,6 +382,8 @@ func runHarness(o options, log io.Writer) (*Report, error) {
 				it, err = h.itemList()
 			case "bigassume":
 				it, err = h.itemBigAssume()
+			case "prompt":
+				it, err = h.itemPrompt()
 			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
