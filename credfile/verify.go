@@ -29,7 +29,7 @@ type target struct {
 	oldAt  int               // offset of its header line in the old block, -1 for an appended section
 	newAt  int               // offset of its header line in the new block, -1 once removed
 	values map[string]string // the owned keys it must hold; nil when removed
-	owned  func(string) bool // the keys the edit owns
+	owned  func(string) bool // the keys the edit owns; nil for IsOwnedKey
 }
 
 // build returns the new content, as pieces to write one after the other
@@ -224,6 +224,9 @@ func firstDifference(a, b []sect) int {
 func ownedBy(r reader, key string, owned func(string) bool) bool {
 	if r == jsSDK {
 		key, _, _ = strings.Cut(key, ".")
+	}
+	if owned == nil {
+		return IsOwnedKey(key)
 	}
 	return owned(key)
 }
