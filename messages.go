@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/credswap/credswap/credfile"
+	"github.com/credswap/credswap/keystore"
 	"github.com/credswap/credswap/sts"
 )
 
@@ -367,12 +368,66 @@ func (a *app) hints(err error) []string {
 		add("a profile name is one line without spaces at its ends, brackets, '#' or ';'")
 	case errors.As(err, &pe) && errors.Is(pe.Err, fs.ErrPermission):
 		add("the user credswap runs as may not open %s: check its owner and mode with 'ls -l'", pe.Path)
+	case a.keysHints(err, add):
 	case errors.As(err, &ue):
 		if n := a.cmdName(); n != "" {
 			add("run 'credswap help %s' for usage", n)
 		}
 	}
 	return out
+}
+
+// keysHints adds the hints of the failures of 'credswap keys', and reports
+// whether err was one of them.
+func (a *app) keysHints(err error, add func(string, ...any)) bool {
+	var (
+		pe  *keystore.PassphraseError
+		ua  *keystore.UnavailableError
+		ub  *keystore.UnknownBackendError
+		ns  *notStoredError
+		kf  *keysInFileError
+		nl  *noLongTermKeysError
+		so  *storedOtherKeyError
+		ct  *configTakenError
+		bk  *badKeyError
+		rot *rotateError
+		ir  *iamRefusedError
+	)
+	switch {
+	case errors.As(err, &pe) && pe.Missing:
+		add("set CREDSWAP_KEYS_PASSPHRASE in the environment (a cron job or systemd unit needs it there too), or run from a terminal")
+	case errors.As(err, &pe):
+		add("give the passphrase the first key was stored with (CREDSWAP_KEYS_PASSPHRASE, or on the terminal)")
+	case errors.As(err, &ub):
+		add("choose one of %s with --keys-backend or CREDSWAP_KEYS_BACKEND", strings.Join(keystore.Names, ", "))
+	case errors.As(err, &ua):
+		if ua.Backend == keystore.File {
+			add("check that the keys directory (CREDSWAP_KEYS_DIR, else ~/.config/credswap/keys) is a writable directory")
+		} else {
+			add("unlock the %s (or start it), or choose another backend with --keys-backend: file keeps the keys in files encrypted with a passphrase", keystore.Describe(ua.Backend))
+		}
+	case errors.As(err, &ns):
+		add("'credswap keys list' shows what is stored; store a key with 'credswap keys add %s' or 'credswap keys import %s'", ns.profile, ns.profile)
+	case errors.As(err, &kf):
+		add("move them with 'credswap keys import %s'", kf.profile)
+	case errors.As(err, &nl):
+		add("import takes sections with a long-term access key (AKIA...) and its secret; 'credswap list' shows each section's kind")
+	case errors.As(err, &so):
+		add("pass --force to replace it, or 'credswap keys remove %s' first", so.profile)
+	case errors.As(err, &ct):
+		add("keys serves profiles whose credentials are the stored key itself: choose another profile name, or take %s out of that profile by hand", ct.key)
+	case errors.As(err, &bk):
+		if bk.profile == "" {
+			add("give the access key id (AKIA...) first, then the secret access key")
+		}
+	case errors.As(err, &rot):
+		if errors.As(rot.err, &ir) {
+			add("the key's user needs iam:CreateAccessKey and iam:DeleteAccessKey on itself, and may hold at most two access keys")
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // inputHints explain a value STS would refuse, naming the flag that gave
