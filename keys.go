@@ -629,7 +629,7 @@ func (k *keysRun) credentialProcess(profile string) error {
 func (k *keysRun) get(s *keystore.Store, profile string) (keystore.Key, error) {
 	key, err := s.Get(profile)
 	if errors.Is(err, keystore.ErrNotFound) {
-		return key, &notStoredError{profile: profile, where: a.homeRelative(s.Where())}
+		return key, &notStoredError{profile: profile, where: k.a.homeRelative(s.Where())}
 	}
 	return key, err
 }
