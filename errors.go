@@ -230,3 +230,14 @@ type notStoredError struct{ profile, where string }
 func (e *notStoredError) Error() string {
 	return fmt.Sprintf("no key is stored for [%s] in %s", e.profile, e.where)
 }
+
+// rolledBackError is a failed import whose earlier steps were undone.
+type rolledBackError struct {
+	err   error
+	files string
+}
+
+func (e *rolledBackError) Error() string {
+	return fmt.Sprintf("%s; %s are as they were and the keys are still in the credentials file", errText(e.err), e.files)
+}
+func (e *rolledBackError) Unwrap() error { return e.err }

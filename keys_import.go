@@ -72,6 +72,11 @@ func (k *keysRun) importKeys(profiles []string) error {
 	}
 	opts := a.fileOptions(false)
 
+	// From here on, a failure puts everything back and says so.
+	asBefore := func(err error) error {
+		return &rolledBackError{err: err, files: a.displayPath(credsPath) + " and " + a.displayPath(confPath)}
+	}
+
 	// 1. Backups.
 	var backups []string
 	removeBackups := func() {
@@ -104,7 +109,7 @@ func (k *keysRun) importKeys(profiles []string) error {
 		if err != nil {
 			undoStore()
 			removeBackups()
-			return err
+			return asBefore(err)
 		}
 		undos = append(undos, undo)
 	}
@@ -121,7 +126,7 @@ func (k *keysRun) importKeys(profiles []string) error {
 	if err != nil {
 		undoStore()
 		removeBackups()
-		return err
+		return asBefore(err)
 	}
 
 	// 4. The credentials file.
@@ -172,7 +177,7 @@ func (k *keysRun) importKeys(profiles []string) error {
 		}
 		undoStore()
 		removeBackups()
-		return err
+		return asBefore(err)
 	}
 	removeBackups()
 	for _, p := range profiles {

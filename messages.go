@@ -351,7 +351,13 @@ func (a *app) hints(err error) []string {
 	case errors.As(err, &lock):
 		add("another credswap is writing the file; if none is running, check which process holds %s (e.g. fuser %s)", lock.LockPath, lock.LockPath)
 	case errors.As(err, &nr):
-		add("point --credentials-file or AWS_SHARED_CREDENTIALS_FILE at a regular file")
+		if strings.HasSuffix(nr.Path, ".lock") {
+			add("move %s out of the way: credswap takes its lock on that file", a.displayPath(nr.Path))
+		} else if p, err := a.configPath(); err == nil && p == nr.Path {
+			add("point --config-file or AWS_CONFIG_FILE at a regular file")
+		} else {
+			add("point --credentials-file or AWS_SHARED_CREDENTIALS_FILE at a regular file")
+		}
 	case errors.As(err, &ve):
 		add("if another program was editing the file, run the command again; else make the lines it names plain key = value lines by hand")
 	case errors.As(err, &amb):
@@ -401,9 +407,12 @@ func (a *app) keysHints(err error, add func(string, ...any)) bool {
 	case errors.As(err, &ub):
 		add("choose one of %s with --keys-backend or CREDSWAP_KEYS_BACKEND", strings.Join(keystore.Names, ", "))
 	case errors.As(err, &ua):
-		if ua.Backend == keystore.File {
+		switch {
+		case errors.Is(ua.Err, keystore.ErrNotHere):
+			add("this build has %s: choose one with --keys-backend, or leave it out to choose automatically", strings.Join(keystore.Available(), ", "))
+		case ua.Backend == keystore.File:
 			add("check that the keys directory (CREDSWAP_KEYS_DIR, else ~/.config/credswap/keys) is a writable directory")
-		} else {
+		default:
 			add("unlock the %s (or start it), or choose another backend with --keys-backend: file keeps the keys in files encrypted with a passphrase", keystore.Describe(ua.Backend))
 		}
 	case errors.As(err, &ns):

@@ -80,6 +80,9 @@ type Store struct {
 // ErrNotFound is a profile the store holds no key for.
 var ErrNotFound = errors.New("no stored key")
 
+// ErrNotHere is a backend this build or this system does not have.
+var ErrNotHere = errors.New("this build or system does not have it")
+
 // UnknownBackendError is a backend name that is not one (a usage error).
 type UnknownBackendError struct{ Name string }
 
@@ -196,7 +199,7 @@ func Open(cfg Config) (*Store, error) {
 	tries := Available()
 	if cfg.Backend != "" {
 		if !slices.Contains(tries, cfg.Backend) {
-			return nil, &UnavailableError{Backend: cfg.Backend, Op: "open", Err: errors.New("this build or system does not have it")}
+			return nil, &UnavailableError{Backend: cfg.Backend, Op: "open", Err: ErrNotHere}
 		}
 		tries = []string{cfg.Backend}
 	}
