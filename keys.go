@@ -96,10 +96,10 @@ type keysOptions struct {
 
 func keysFlags(fs *pflag.FlagSet) runFunc {
 	o := &keysOptions{}
-	fs.StringVar(&o.backend, "keys-backend", "", "where the keys live: `NAME` keychain, wincred, secret-service or file (default $CREDSWAP_KEYS_BACKEND, else the first this system has)")
+	fs.StringVar(&o.backend, "keys-backend", "", "where the keys live, `NAME`: keychain, wincred, secret-service or file (default $CREDSWAP_KEYS_BACKEND, else the first this system has)")
 	fs.BoolVar(&o.stdin, "stdin", false, "add: read the key id and the secret as two lines of stdin")
 	fs.BoolVar(&o.force, "force", false, "add, import: replace a different key already stored for the profile")
-	fs.StringVarP(&o.output, "output", "o", "text", "list: `FORMAT` text or json")
+	fs.StringVarP(&o.output, "output", "o", "text", "the `FORMAT` of keys list: text or json")
 	fs.StringVar(&o.credswapPath, "credswap-path", "", "add, import: the credswap `PATH` the credential_process line runs (default: this binary's absolute path)")
 	fs.StringVar(&o.iamEndpoint, "iam-endpoint-url", "", "rotate: IAM endpoint `URL` (default: AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL, else IAM's own)")
 	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
