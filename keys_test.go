@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/godbus/dbus"
 	"github.com/rogpeppe/go-internal/lockedfile"
 
 	"github.com/credswap/credswap/internal/ststest"
@@ -236,5 +237,80 @@ func TestKeysRotateUnreachable(t *testing.T) {
 	}
 	if k, err := storeAt(t, home, "test passphrase").Get("base"); err != nil || k.AccessKeyID != baseKey {
 		t.Errorf("stored key after a failed rotate: %v %v", k.AccessKeyID, err)
+	}
+}
+
+// TestKeysSecretService imports into, reads from and removes from a
+// running Secret Service (GNOME Keyring under dbus-run-session in CI).
+// Without one it skips, unless CREDSWAP_SECRET_SERVICE=1 says it must be
+// there.
+func TestKeysSecretService(t *testing.T) {
+	if _, err := keystore.Open(keystore.Config{Backend: keystore.SecretService}); err != nil {
+		if os.Getenv("CREDSWAP_SECRET_SERVICE") == "1" {
+			t.Fatal(err)
+		}
+		t.Skipf("no Secret Service: %v", err)
+	}
+	_, creds, conf := keysHome(t)
+	t.Setenv("CREDSWAP_KEYS_BACKEND", "")
+	t.Setenv("CREDSWAP_KEYS_PASSPHRASE", "")
+	t.Cleanup(func() { runCapture(t, "keys", "remove", "keys", "--keys-backend", "secret-service") })
+	// Chosen automatically: the Secret Service comes before the file.
+	code, _, stderr := runCapture(t, "keys", "import", "keys", "--credswap-path", "credswap")
+	if code != 0 || !strings.Contains(stderr, "Secret Service") {
+		t.Fatalf("import: exit %d\n%s", code, stderr)
+	}
+	if b, _ := os.ReadFile(creds); strings.Contains(string(b), otherSecret) {
+		t.Errorf("the secret is still in the credentials file")
+	}
+	if b, _ := os.ReadFile(conf); !strings.Contains(string(b), "credential_process = credswap keys credential-process keys\n") {
+		t.Errorf("config:\n%s", b)
+	}
+	code, stdout, _ := runCapture(t, "keys", "credential-process", "keys")
+	if code != 0 || !strings.Contains(stdout, otherSecret) {
+		t.Errorf("credential-process: exit %d", code)
+	}
+	code, stdout, _ = runCapture(t, "keys", "list", "-o", "json")
+	if code != 0 || !strings.Contains(stdout, `"backend": "secret-service"`) {
+		t.Errorf("list: %s", stdout)
+	}
+	if code, _, stderr := runCapture(t, "keys", "remove", "keys"); code != 0 {
+		t.Errorf("remove: %s", stderr)
+	}
+	if code, _, _ := runCapture(t, "keys", "credential-process", "keys"); code != 1 {
+		t.Errorf("credential-process after remove: exit %d", code)
+	}
+
+	// A locked keyring: reading fails plainly, and an import changes
+	// nothing. (Last: the test cannot unlock it again without a prompt.)
+	writeTestFile(t, creds, keysCreds)
+	writeTestFile(t, conf, keysConfig)
+	if code, _, stderr := runCapture(t, "keys", "import", "keys", "--credswap-path", "credswap"); code != 0 {
+		t.Fatalf("import again: %s", stderr)
+	}
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").Call("org.freedesktop.Secret.Service.Lock", 0, []dbus.ObjectPath{"/org/freedesktop/secrets/collection/login"})
+	if call.Err != nil {
+		t.Fatalf("locking the login collection: %v", call.Err)
+	}
+	code, stdout, stderr = runCapture(t, "keys", "credential-process", "keys")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "locked") {
+		t.Errorf("credential-process with the keyring locked: exit %d\n%s%s", code, stdout, stderr)
+	}
+	writeTestFile(t, creds, keysCreds)
+	credsBefore, _ := os.ReadFile(creds)
+	confBefore, _ := os.ReadFile(conf)
+	code, _, stderr = runCapture(t, "keys", "import", "base", "--keys-backend", "secret-service", "--credswap-path", "credswap")
+	if code != 1 || !strings.Contains(stderr, "as they were") {
+		t.Errorf("import with the keyring locked: exit %d\n%s", code, stderr)
+	}
+	if b, _ := os.ReadFile(creds); !bytes.Equal(b, credsBefore) {
+		t.Errorf("the credentials file changed")
+	}
+	if b, _ := os.ReadFile(conf); !bytes.Equal(b, confBefore) {
+		t.Errorf("the config file changed")
 	}
 }
