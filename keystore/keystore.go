@@ -211,10 +211,11 @@ func Open(cfg Config) (*Store, error) {
 			lastErr = &UnavailableError{Backend: b, Op: "open", Err: err}
 			continue
 		}
-		if b == SecretService {
-			// Opening succeeds without a running service on some
-			// systems; ask it for something before choosing it.
-			if _, err := ring.Keys(); err != nil {
+		if b == SecretService && cfg.Backend == "" {
+			// Opening succeeds without a usable service (a bus the
+			// library started, a service without a keyring): choose it
+			// only when it has the collection.
+			if err := secretServiceReady(collection); err != nil {
 				lastErr = &UnavailableError{Backend: b, Op: "open", Err: err}
 				continue
 			}
