@@ -239,6 +239,22 @@ func TestE2EKeysRotateFailures(t *testing.T) {
 		k.everyToolWorks()
 	})
 
+	t.Run("new key refused by STS", func(t *testing.T) {
+		p := failingProxy(t, k.moto.URL(), "GetCallerIdentity")
+		_, errOut, err := k.exec(k.bin, "keys", "rotate", "base", "--iam-endpoint-url", k.moto.URL(), "--endpoint-url", p.URL)
+		if err == nil || !strings.Contains(errOut, "stored again and works") || !strings.Contains(errOut, "was deleted again") {
+			t.Errorf("rotate with GetCallerIdentity refused: %v\n%s", err, errOut)
+		}
+		if got := k.storedID(); got != k.id {
+			t.Errorf("stored %s, want the old %s", got, k.id)
+		}
+		if ids := k.iamKeys(); len(ids) != 1 || ids[0] != k.id {
+			t.Errorf("IAM keys: %v, want only the old one", ids)
+		}
+		unchangedFiles()
+		k.everyToolWorks()
+	})
+
 	t.Run("delete refused", func(t *testing.T) {
 		p := failingProxy(t, k.moto.URL(), "DeleteAccessKey")
 		_, errOut, err := k.exec(k.bin, "keys", "rotate", "base", "--iam-endpoint-url", p.URL, "--endpoint-url", k.moto.URL())

@@ -23,8 +23,8 @@ import (
 
 var keysCmd = &command{
 	name: "keys",
-	usage: `credswap keys add PROFILE [--stdin]
-credswap keys import PROFILE... [--credswap-path PATH]
+	usage: `credswap keys add PROFILE [--stdin] [--force] [--credswap-path PATH]
+credswap keys import PROFILE... [--force] [--credswap-path PATH]
 credswap keys list [-o text|json]
 credswap keys remove PROFILE
 credswap keys rotate PROFILE [--iam-endpoint-url URL]
