@@ -146,6 +146,15 @@ func TestE2EKeysImportAndRotate(t *testing.T) {
 	}
 	k.everyToolWorks()
 
+	// A role profile of the config file whose source is base: --from-profile.
+	f, _ := os.OpenFile(k.conf, os.O_APPEND|os.O_WRONLY, 0o600)
+	f.WriteString("\n[profile chain]\nrole_arn = arn:aws:iam::123456789012:role/chained\nsource_profile = base\n")
+	f.Close()
+	k.credswap("assume", "--from-profile", "chain", "-p", "chain-creds", "--session-name", "chained", "-q")
+	if got := k.awsIdentity("chain-creds"); got != "arn:aws:sts::123456789012:assumed-role/chained/chained" {
+		t.Errorf("--from-profile chain: %q", got)
+	}
+
 	// list names the profile and the key's end, never the secret.
 	out, errOut, err := k.exec(k.bin, "keys", "list")
 	if err != nil || !strings.Contains(out, "base") || !strings.Contains(out, k.id[len(k.id)-4:]) || strings.Contains(out+errOut, k.secret) || strings.Contains(out, k.id) {
