@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,14 +53,24 @@ func TestKeysAddOnTerminal(t *testing.T) {
 		}
 		t.Fatalf("no %q on the terminal", s)
 	}
-	waitFor("access key id for [typed]: ")
-	master.WriteString(otherKey + "\r")
-	waitFor("secret access key for [typed]: ")
-	master.WriteString(otherSecret + "\r")
-	waitFor("passphrase for credswap's encrypted keys: ")
-	master.WriteString("tty passphrase\r")
-	waitFor("the same passphrase again: ")
-	master.WriteString("tty passphrase\r")
+	// A person types after the prompt; the test waits until echo is off
+	// as well, or the line discipline would echo what it sends first.
+	typeHidden := func(prompt, text string) {
+		t.Helper()
+		waitFor(prompt)
+		deadline := time.Now().Add(10 * time.Second)
+		for ttyTermios(t, master).Lflag&syscall.ECHO != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("echo stays on after %q", prompt)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		master.WriteString(text + "\r")
+	}
+	typeHidden("access key id for [typed]: ", otherKey)
+	typeHidden("secret access key for [typed]: ", otherSecret)
+	typeHidden("passphrase for credswap's encrypted keys: ", "tty passphrase")
+	typeHidden("the same passphrase again: ", "tty passphrase")
 	select {
 	case code := <-done:
 		if code != 0 {

@@ -229,6 +229,18 @@ func Open(cfg Config) (*Store, error) {
 	return nil, lastErr
 }
 
+// SecretServiceReady reports why the Secret Service would not be chosen
+// automatically for collection ("" for login): nil when it would.
+func SecretServiceReady(collection string) error {
+	if collection == "" {
+		collection = "login"
+	}
+	if !slices.Contains(Available(), SecretService) {
+		return ErrNotHere
+	}
+	return secretServiceReady(collection)
+}
+
 // Backend is the name of the backend in use.
 func (s *Store) Backend() string { return s.backend }
 

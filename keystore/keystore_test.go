@@ -130,6 +130,9 @@ func TestUnknownBackend(t *testing.T) {
 // CREDSWAP_SECRET_SERVICE=1 says it must be there.
 func TestSecretService(t *testing.T) {
 	s, err := Open(Config{Backend: SecretService})
+	if err == nil {
+		err = SecretServiceReady("")
+	}
 	if err != nil {
 		if os.Getenv("CREDSWAP_SECRET_SERVICE") == "1" {
 			t.Fatal(err)
