@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -90,5 +91,48 @@ func TestKeysAddOnTerminal(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(conf); !strings.Contains(string(b), "[profile typed]\ncredential_process = credswap keys credential-process typed --keys-backend file\n") {
 		t.Errorf("config:\n%s", b)
+	}
+}
+
+// TestKeysNoDBusLaunch: where no session bus runs, credswap never starts
+// one (the D-Bus library would run dbus-launch, leaving a daemon behind on
+// every run) and passes no bus address on to the commands it runs.
+func TestKeysNoDBusLaunch(t *testing.T) {
+	bin := credswapBinary(t)
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "dbus-launch-ran")
+	fake := filepath.Join(dir, "bin", "dbus-launch")
+	os.MkdirAll(filepath.Dir(fake), 0o755)
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\ntouch "+marker+"\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	home, _, conf := keysHome(t)
+	// A credential_process that fails when it inherits a bus address.
+	check := filepath.Join(dir, "bin", "envcheck")
+	os.WriteFile(check, []byte("#!/bin/sh\n[ -z \"${DBUS_SESSION_BUS_ADDRESS+set}\" ] || { echo \"got DBUS_SESSION_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS\" >&2; exit 1; }\n"+
+		"echo '{\"Version\":1,\"AccessKeyId\":\""+baseKey+"\",\"SecretAccessKey\":\""+baseSecret+"\"}'\n"), 0o755)
+	writeTestFile(t, conf, keysConfig+"\n[profile envcheck]\ncredential_process = "+check+"\n")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") && !strings.HasPrefix(kv, "XDG_RUNTIME_DIR=") && !strings.HasPrefix(kv, "PATH=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "PATH="+filepath.Dir(fake)+":"+os.Getenv("PATH"), "XDG_RUNTIME_DIR="+filepath.Join(dir, "run"), "HOME="+home)
+	for _, args := range [][]string{
+		{"version"},
+		{"keys", "list"},
+		{"keys", "import", "base", "--credswap-path", bin},
+		// The bus address never reaches a command credswap runs.
+		{"whoami", "-p", "envcheck"},
+	} {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("credswap %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("credswap ran dbus-launch")
 	}
 }

@@ -18,7 +18,13 @@ import (
 	"time"
 
 	"github.com/99designs/keyring"
+
+	"github.com/credswap/credswap/internal/dbusguard"
 )
+
+// The keyring package has connected to the session bus by now (or not):
+// the environment goes back to what credswap was started with.
+func init() { dbusguard.Restore() }
 
 // Backend names, as --keys-backend and CREDSWAP_KEYS_BACKEND take them.
 const (

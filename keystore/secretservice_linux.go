@@ -1,23 +1,20 @@
 package keystore
 
 import (
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/godbus/dbus"
 )
 
 // secretServiceReady reports why the Secret Service cannot hold keys for
-// an automatic choice: no session bus of the user's own (the D-Bus
-// library would otherwise start one, where a Secret Service is activated
-// that has no keyring and no way to ask for one), or no collection of that
-// name. A locked collection is ready: the user is told to unlock it rather
-// than having the keys go elsewhere.
+// an automatic choice: no collection of that name (a bus where the service
+// is activated without a keyring, and with no way to ask for one). A
+// locked collection is ready: the user is told to unlock it rather than
+// having the keys go elsewhere. It is called only when the keyring package
+// registered the backend, that is when it reached the session bus, so the
+// shared connection exists (internal/dbusguard keeps the library from
+// starting a bus).
 func secretServiceReady(collection string) error {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		return errors.New("no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set)")
-	}
 	conn, err := dbus.SessionBus()
 	if err != nil {
 		return err
