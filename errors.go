@@ -225,10 +225,17 @@ func (e *iamRefusedError) Error() string {
 }
 
 // notStoredError is a profile the key store holds no key for.
-type notStoredError struct{ profile, where string }
+type notStoredError struct {
+	profile, where string
+	passed         []string // backends the automatic choice passed over, and why
+}
 
 func (e *notStoredError) Error() string {
-	return fmt.Sprintf("no key is stored for [%s] in %s", e.profile, e.where)
+	msg := fmt.Sprintf("no key is stored for [%s] in %s", e.profile, e.where)
+	if len(e.passed) > 0 {
+		msg += " (passed over: " + strings.Join(e.passed, "; ") + ")"
+	}
+	return msg
 }
 
 // rolledBackError is a failed import whose earlier steps were undone.

@@ -629,7 +629,11 @@ func (k *keysRun) credentialProcess(profile string) error {
 func (k *keysRun) get(s *keystore.Store, profile string) (keystore.Key, error) {
 	key, err := s.Get(profile)
 	if errors.Is(err, keystore.ErrNotFound) {
-		return key, &notStoredError{profile: profile, where: k.a.homeRelative(s.Where())}
+		e := &notStoredError{profile: profile, where: k.a.homeRelative(s.Where())}
+		for _, sk := range s.Skipped() {
+			e.passed = append(e.passed, errText(sk))
+		}
+		return key, e
 	}
 	return key, err
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -81,6 +82,7 @@ type Store struct {
 	dir     string // file backend
 	pass    func(bool) (string, error)
 	checked bool // file backend: the passphrase opened an item, or there is none
+	skipped []error // the backends an automatic choice passed over, and why
 }
 
 // ErrNotFound is a profile the store holds no key for.
@@ -209,12 +211,20 @@ func Open(cfg Config) (*Store, error) {
 		}
 		tries = []string{cfg.Backend}
 	}
+	if cfg.Backend == "" && runtime.GOOS == "linux" && !slices.Contains(tries, SecretService) {
+		why := errors.New("the D-Bus session bus could not be reached")
+		if dbusguard.Guarded() {
+			why = errors.New("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+		}
+		s.skipped = append(s.skipped, &UnavailableError{Backend: SecretService, Op: "open", Err: why})
+	}
 	var lastErr error
 	for _, b := range tries {
 		kc.AllowedBackends = []keyring.BackendType{keyring.BackendType(b)}
 		ring, err := keyring.Open(kc)
 		if err != nil {
 			lastErr = &UnavailableError{Backend: b, Op: "open", Err: err}
+			s.skipped = append(s.skipped, lastErr)
 			continue
 		}
 		if b == SecretService && cfg.Backend == "" {
@@ -223,6 +233,7 @@ func Open(cfg Config) (*Store, error) {
 			// only when it has the collection.
 			if err := secretServiceReady(collection); err != nil {
 				lastErr = &UnavailableError{Backend: b, Op: "open", Err: err}
+				s.skipped = append(s.skipped, lastErr)
 				continue
 			}
 		}
@@ -246,6 +257,10 @@ func SecretServiceReady(collection string) error {
 	}
 	return secretServiceReady(collection)
 }
+
+// Skipped lists the backends an automatic choice passed over before the
+// one in use, with why: where a key is missing, it may be in one of them.
+func (s *Store) Skipped() []error { return s.skipped }
 
 // Backend is the name of the backend in use.
 func (s *Store) Backend() string { return s.backend }
