@@ -81,7 +81,7 @@ type Store struct {
 	backend string
 	dir     string // file backend
 	pass    func(bool) (string, error)
-	checked bool // file backend: the passphrase opened an item, or there is none
+	checked bool    // file backend: the passphrase opened an item, or there is none
 	skipped []error // the backends an automatic choice passed over, and why
 }
 
