@@ -70,12 +70,16 @@ Examples:
 	flags: keysFlags,
 }
 
-// keysSubcommands are the subcommands of keys, with the flags each takes
-// besides --keys-backend and the global ones.
-var keysSubcommands = []struct {
+// keysSub is a subcommand of keys, with the flags it takes besides
+// --keys-backend and the global ones.
+type keysSub struct {
 	name  string
 	flags []string
-}{
+}
+
+// keysSubcommands are the subcommands of keys, in the order of the
+// synopsis.
+var keysSubcommands = []keysSub{
 	{"add", []string{"stdin", "force", "credswap-path"}},
 	{"import", []string{"force", "credswap-path"}},
 	{"list", []string{"output"}},
@@ -107,12 +111,7 @@ func keysFlags(fs *pflag.FlagSet) runFunc {
 			return usagef("keys: name a subcommand: %s", keysSubcommandNames())
 		}
 		sub := fs.Arg(0)
-		i := slices.IndexFunc(keysSubcommands, func(s struct {
-			name  string
-			flags []string
-		}) bool {
-			return s.name == sub
-		})
+		i := slices.IndexFunc(keysSubcommands, func(s keysSub) bool { return s.name == sub })
 		if i < 0 {
 			if s := suggestKeysSubcommand(sub); s != "" {
 				return usagef("keys: unknown subcommand %q (did you mean %q?)", sub, s)
@@ -338,9 +337,9 @@ func (a *app) hasTerminal() bool {
 // accessKeyIDPattern is an access key id; long-term ones start AKIA.
 var accessKeyIDPattern = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
 
-// checkKey refuses what is not a long-term key pair credswap can store
+// checkAccessKey refuses what is not a long-term key pair credswap can store
 // and the config line can carry. The values never appear in the message.
-func checkKey(id, secret string) error {
+func checkAccessKey(id, secret string) error {
 	switch {
 	case !accessKeyIDPattern.MatchString(id):
 		return &badKeyError{what: "the access key id is not 16 to 128 capital letters and digits"}
@@ -447,7 +446,7 @@ func (k *keysRun) add(profile string) error {
 			return err
 		}
 	}
-	if err := checkKey(id, secret); err != nil {
+	if err := checkAccessKey(id, secret); err != nil {
 		return err
 	}
 	f, err := credfile.Read(credsPath)

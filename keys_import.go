@@ -57,7 +57,7 @@ func (k *keysRun) importKeys(profiles []string) error {
 		if !sec.LongTerm() || id == "" || secret == "" {
 			return &noLongTermKeysError{profile: p, file: a.displayPath(credsPath), temporary: sec.Kind() != credfile.Static}
 		}
-		if err := checkKey(id, secret); err != nil {
+		if err := checkAccessKey(id, secret); err != nil {
 			return &badKeyError{profile: p, what: err.(*badKeyError).what}
 		}
 		if err := k.checkConfig(confPath, p); err != nil {
