@@ -184,6 +184,13 @@ func TestE2EKeysImportAndRotate(t *testing.T) {
 // AccessDenied error of the query protocol.
 func failingProxy(t *testing.T, target string, fail ...string) *httptest.Server {
 	t.Helper()
+	return flakyProxy(t, target, "AccessDenied", -1, fail...)
+}
+
+// flakyProxy forwards to moto, but answers the first n requests of the
+// actions in fail (all of them when n < 0) with the error code.
+func flakyProxy(t *testing.T, target, code string, n int, fail ...string) *httptest.Server {
+	t.Helper()
 	u, _ := url.Parse(target)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	var mu sync.Mutex
@@ -194,10 +201,11 @@ func failingProxy(t *testing.T, target string, fail ...string) *httptest.Server 
 		mu.Lock()
 		defer mu.Unlock()
 		for _, f := range fail {
-			if form.Get("Action") == f {
+			if form.Get("Action") == f && n != 0 {
+				n--
 				w.Header().Set("Content-Type", "text/xml")
 				w.WriteHeader(403)
-				io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform iam:`+f+`</Message></Error><RequestId>x</RequestId></ErrorResponse>`)
+				io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>`+code+`</Code><Message>refused `+f+` by the test</Message></Error><RequestId>x</RequestId></ErrorResponse>`)
 				return
 			}
 		}
@@ -260,6 +268,26 @@ func TestE2EKeysRotateFailures(t *testing.T) {
 		if ids := k.iamKeys(); len(ids) != 1 || ids[0] != k.id {
 			t.Errorf("IAM keys: %v, want only the old one", ids)
 		}
+		unchangedFiles()
+		k.everyToolWorks()
+	})
+
+	t.Run("new key known to STS after a while", func(t *testing.T) {
+		// As on AWS, where a new key is refused for some seconds.
+		p := flakyProxy(t, k.moto.URL(), "InvalidClientTokenId", 2, "GetCallerIdentity")
+		before := k.storedID()
+		_, errOut, err := k.exec(k.bin, "keys", "rotate", "base", "--iam-endpoint-url", k.moto.URL(), "--endpoint-url", p.URL)
+		if err != nil {
+			t.Fatalf("rotate with a key that works on the third try: %v\n%s", err, errOut)
+		}
+		after := k.storedID()
+		if after == before {
+			t.Errorf("the key was not rotated")
+		}
+		if ids := k.iamKeys(); len(ids) != 1 || ids[0] != after {
+			t.Errorf("IAM keys: %v, want only %s", ids, after)
+		}
+		k.id = after
 		unchangedFiles()
 		k.everyToolWorks()
 	})
