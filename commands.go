@@ -45,6 +45,7 @@ func init() {
 		credentialProcessCmd,
 		consoleCmd,
 		promptCmd,
+		keysCmd,
 		versionCmd,
 		helpCmd,
 	}

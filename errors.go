@@ -146,6 +146,7 @@ func (e *sessionCredentialsError) Error() string {
 type browserError struct{ msg string }
 
 func (e *browserError) Error() string { return "cannot open a browser: " + e.msg }
+
 // pickCanceledError is a picker closed with Esc or Ctrl-C: exit 130 and
 // nothing printed, as a shell does with a line abandoned with Ctrl-C.
 type pickCanceledError struct{}
@@ -161,3 +162,121 @@ type noProfilesError struct {
 func (e *noProfilesError) Error() string {
 	return "no profiles in " + strings.Join(e.files, " or ")
 }
+
+// badKeyError is an access key that keys cannot store: not a long-term
+// key pair. It never holds the key.
+type badKeyError struct {
+	profile string // the section it was read from, "" when typed in
+	what    string
+}
+
+func (e *badKeyError) Error() string {
+	if e.profile != "" {
+		return fmt.Sprintf("the keys of [%s] cannot be stored: %s", e.profile, e.what)
+	}
+	return "the key cannot be stored: " + e.what
+}
+
+// Usage: the key came from the user's input.
+func (e *badKeyError) Usage() bool { return e.profile == "" }
+
+// keysInFileError is keys add for a profile whose section holds keys.
+type keysInFileError struct{ profile, file string }
+
+func (e *keysInFileError) Error() string {
+	return fmt.Sprintf("[%s] of %s holds access keys, which the AWS tools would use before the stored ones", e.profile, e.file)
+}
+
+// noLongTermKeysError is a section to import without long-term keys.
+type noLongTermKeysError struct {
+	profile, file string
+	temporary     bool
+}
+
+func (e *noLongTermKeysError) Error() string {
+	if e.temporary {
+		return fmt.Sprintf("[%s] of %s holds temporary credentials, not long-term keys", e.profile, e.file)
+	}
+	return fmt.Sprintf("[%s] of %s holds no long-term access key and secret", e.profile, e.file)
+}
+
+// storedOtherKeyError is a store that holds another key for the profile.
+type storedOtherKeyError struct{ profile, stored, new string }
+
+func (e *storedOtherKeyError) Error() string {
+	return fmt.Sprintf("another key (%s) is stored for [%s] than %s", e.stored, e.profile, e.new)
+}
+
+// configTakenError is a config profile that obtains its credentials in a
+// way that would never run credswap's credential_process.
+type configTakenError struct{ profile, file, key string }
+
+func (e *configTakenError) Error() string {
+	return fmt.Sprintf("profile %q of %s has %s: the AWS tools would not use a stored key for it", e.profile, e.file, e.key)
+}
+
+// changedMeanwhileError is a section whose keys changed between reading
+// and writing.
+type changedMeanwhileError struct{ profile, file string }
+
+func (e *changedMeanwhileError) Error() string {
+	return fmt.Sprintf("the keys of [%s] in %s changed while credswap was storing them; both files are unchanged", e.profile, e.file)
+}
+
+// backupError is a backup that could not be written before an import.
+type backupError struct {
+	path string
+	err  error
+}
+
+func (e *backupError) Error() string {
+	return fmt.Sprintf("cannot write a backup of %s, so nothing was changed: %s", e.path, errText(e.err))
+}
+func (e *backupError) Unwrap() error { return e.err }
+
+// rotateError is a rotation that stopped at one step; state says which
+// keys are stored and active.
+type rotateError struct {
+	profile, step, state string
+	err                  error
+}
+
+func (e *rotateError) Error() string {
+	return fmt.Sprintf("could not rotate the key of [%s]: could not %s: %s; %s", e.profile, e.step, errText(e.err), e.state)
+}
+func (e *rotateError) Unwrap() error { return e.err }
+
+// iamRefusedError is IAM's refusal, code and message.
+type iamRefusedError struct{ code, msg string }
+
+func (e *iamRefusedError) Error() string {
+	if e.msg == "" {
+		return "IAM refused (" + e.code + ")"
+	}
+	return fmt.Sprintf("IAM refused (%s: %s)", e.code, e.msg)
+}
+
+// notStoredError is a profile the key store holds no key for.
+type notStoredError struct {
+	profile, where string
+	passed         []string // backends the automatic choice passed over, and why
+}
+
+func (e *notStoredError) Error() string {
+	msg := fmt.Sprintf("no key is stored for [%s] in %s", e.profile, e.where)
+	if len(e.passed) > 0 {
+		msg += " (passed over: " + strings.Join(e.passed, "; ") + ")"
+	}
+	return msg
+}
+
+// rolledBackError is a failed import whose earlier steps were undone.
+type rolledBackError struct {
+	err   error
+	files string
+}
+
+func (e *rolledBackError) Error() string {
+	return fmt.Sprintf("%s; %s are as they were and the keys are still in the credentials file", errText(e.err), e.files)
+}
+func (e *rolledBackError) Unwrap() error { return e.err }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/internal/ststest"
+	"github.com/credswap/credswap/keystore"
 )
 
 // The files every hint case starts from, unless it brings its own.
@@ -354,6 +355,42 @@ func hintCases() []hintCase {
 		{args: []string{"whoami", "-p", "ssoshadow"}, code: 1},
 		{args: []string{"whoami", "-p", "mfacfg"}, code: 3},
 		{args: []string{"whoami"}, code: 1}, // no credentials anywhere
+
+		// keys: usage errors of each subcommand, then failures.
+		{args: []string{"keys"}, code: 2},
+		{args: []string{"keys", "lst"}, code: 2, want: `did you mean "list"`},
+		{args: []string{"keys", "frobnicate"}, code: 2},
+		{args: []string{"keys", "add"}, code: 2},
+		{args: []string{"keys", "add", "base", "extra", "--stdin"}, code: 2},
+		{args: []string{"keys", "add", "a]b", "--stdin"}, code: 2},
+		{args: []string{"keys", "add", "newkeys"}, code: 2, want: `pass --stdin`},         // no terminal
+		{args: []string{"keys", "add", "newkeys", "--stdin"}, code: 2, want: `two lines`}, // empty stdin
+		{args: []string{"keys", "add", "base", "--stdin", "--iam-endpoint-url", unreachable}, code: 2, want: `not a flag of 'keys add'`},
+		{args: []string{"keys", "import"}, code: 2},
+		{args: []string{"keys", "import", "base", "base"}, code: 2},
+		{args: []string{"keys", "import", "profile x"}, code: 2},
+		{args: []string{"keys", "import", "base", "--credswap-path", "/my bin/credswap"}, code: 2, want: `cannot carry`},
+		{args: []string{"keys", "import", "nosuch"}, code: 1, noProfile: true},
+		{args: []string{"keys", "import", "tmp"}, code: 1, want: `holds temporary credentials`},
+		{args: []string{"keys", "import", "nokeys"}, code: 1, want: `holds no long-term access key`},
+		{args: []string{"keys", "import", "base"}, config: "[profile base]\ncredential_process = other-tool\n", code: 1, want: `has credential_process`},
+		{args: []string{"keys", "import", "base"}, credentials: "-", code: 1, noProfile: true},
+		{args: []string{"keys", "list", "extra"}, code: 2},
+		{args: []string{"keys", "list", "-o", "yaml"}, code: 2},
+		{args: []string{"keys", "list", "--stdin"}, code: 2, want: `not a flag of 'keys list'`},
+		{args: []string{"keys", "list", "--keys-backend", "vault"}, code: 2},
+		{args: []string{"keys", "list", "--keys-backend", "keychain"}, code: 1, want: `^credswap: hint: this build has`},
+		{args: []string{"keys", "list"}, setup: storeWithOtherPassphrase, code: 1, want: `^credswap: wrong passphrase`},
+		{args: []string{"keys", "list"}, setup: noPassphrase, code: 1, want: `CREDSWAP_KEYS_PASSPHRASE`},
+		{args: []string{"keys", "remove"}, code: 2},
+		{args: []string{"keys", "remove", "a", "b"}, code: 2},
+		{args: []string{"keys", "remove", "nosuch"}, code: 1, want: `^credswap: no key is stored for \[nosuch\]`},
+		{args: []string{"keys", "rotate"}, code: 2},
+		{args: []string{"keys", "rotate", "base", "--iam-endpoint-url", "ftp://x"}, code: 2},
+		{args: []string{"keys", "rotate", "nosuch"}, code: 1},
+		{args: []string{"keys", "credential-process"}, code: 2},
+		{args: []string{"keys", "credential-process", "nosuch"}, code: 1, want: `keys add nosuch`},
+		{args: []string{"keys", "credential-process", "base"}, setup: storeWithOtherPassphrase, code: 1},
 
 		// credential-process.
 		{args: []string{"credential-process"}, code: 2},
@@ -998,4 +1035,18 @@ func TestHintFlagChecker(t *testing.T) {
 			t.Errorf("checkMessages(%q, %q) found a problem: %v, want %v", tc.args, tc.stderr, got, tc.bad)
 		}
 	}
+}
+
+// storeWithOtherPassphrase stores a key with a passphrase other than the
+// test environment's.
+func storeWithOtherPassphrase(t *testing.T, home, creds string) func() {
+	storeAt(t, home, "another passphrase").Put("base", keystore.Key{AccessKeyID: baseKey, SecretAccessKey: baseSecret})
+	return nil
+}
+
+// noPassphrase stores a key, then leaves no passphrase to open it with.
+func noPassphrase(t *testing.T, home, creds string) func() {
+	storeAt(t, home, "test passphrase").Put("base", keystore.Key{AccessKeyID: baseKey, SecretAccessKey: baseSecret})
+	t.Setenv("CREDSWAP_KEYS_PASSPHRASE", "")
+	return nil
 }

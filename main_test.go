@@ -438,6 +438,10 @@ func isolateInProcess(t *testing.T, srv *ststest.Server) (home, creds string) {
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // never probe the instance metadata address
 	t.Setenv("CREDSWAP_TTY", filepath.Join(home, "no-tty"))
+	// credswap keys: the encrypted-file backend in the test's home.
+	t.Setenv("CREDSWAP_KEYS_BACKEND", "file")
+	t.Setenv("CREDSWAP_KEYS_DIR", filepath.Join(home, "keys"))
+	t.Setenv("CREDSWAP_KEYS_PASSPHRASE", "test passphrase")
 	return home, creds
 }
 

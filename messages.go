@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/credswap/credswap/credfile"
+	"github.com/credswap/credswap/keystore"
 	"github.com/credswap/credswap/sts"
 )
 
@@ -369,7 +370,13 @@ func (a *app) hints(err error) []string {
 	case errors.As(err, &lock):
 		add("another credswap is writing the file; if none is running, check which process holds %s (e.g. fuser %s)", lock.LockPath, lock.LockPath)
 	case errors.As(err, &nr):
-		add("point --credentials-file or AWS_SHARED_CREDENTIALS_FILE at a regular file")
+		if strings.HasSuffix(nr.Path, ".lock") {
+			add("move %s out of the way: credswap takes its lock on that file", a.displayPath(nr.Path))
+		} else if p, err := a.configPath(); err == nil && p == nr.Path {
+			add("point --config-file or AWS_CONFIG_FILE at a regular file")
+		} else {
+			add("point --credentials-file or AWS_SHARED_CREDENTIALS_FILE at a regular file")
+		}
 	case errors.As(err, &ve):
 		add("if another program was editing the file, run the command again; else make the lines it names plain key = value lines by hand")
 	case errors.As(err, &amb):
@@ -400,6 +407,7 @@ func (a *app) hints(err error) []string {
 		if a.has("federation-url") {
 			add("name the partition's sign-in endpoint with --federation-url and the page to open with a full --destination https URL")
 		}
+	case a.keysHints(err, add):
 	case errors.As(err, &ue):
 		if n := a.cmdName(); n != "" {
 			add("run 'credswap help %s' for usage", n)
@@ -423,6 +431,62 @@ func (a *app) signinHints(e *sts.SigninError) []string {
 		return []string{"check --federation-url (or CREDSWAP_FEDERATION_URL) and the network, and try again"}
 	}
 	return nil
+}
+
+// keysHints adds the hints of the failures of 'credswap keys', and reports
+// whether err was one of them.
+func (a *app) keysHints(err error, add func(string, ...any)) bool {
+	var (
+		pe  *keystore.PassphraseError
+		ua  *keystore.UnavailableError
+		ub  *keystore.UnknownBackendError
+		ns  *notStoredError
+		kf  *keysInFileError
+		nl  *noLongTermKeysError
+		so  *storedOtherKeyError
+		ct  *configTakenError
+		bk  *badKeyError
+		rot *rotateError
+		ir  *iamRefusedError
+	)
+	switch {
+	case errors.As(err, &pe) && pe.Missing:
+		add("set CREDSWAP_KEYS_PASSPHRASE in the environment (a cron job or systemd unit needs it there too), or run from a terminal")
+	case errors.As(err, &pe):
+		add("give the passphrase the first key was stored with (CREDSWAP_KEYS_PASSPHRASE, or on the terminal)")
+	case errors.As(err, &ub):
+		add("choose one of %s with --keys-backend or CREDSWAP_KEYS_BACKEND", strings.Join(keystore.Names, ", "))
+	case errors.As(err, &ua):
+		switch {
+		case errors.Is(ua.Err, keystore.ErrNotHere):
+			add("this build has %s: choose one with --keys-backend, or leave it out to choose automatically", strings.Join(keystore.Available(), ", "))
+		case ua.Backend == keystore.File:
+			add("check that the keys directory (CREDSWAP_KEYS_DIR, else ~/.config/credswap/keys) is a writable directory")
+		default:
+			add("unlock the %s (or start it), or choose another backend with --keys-backend: file keeps the keys in files encrypted with a passphrase", keystore.Describe(ua.Backend))
+		}
+	case errors.As(err, &ns):
+		add("'credswap keys list' shows what is stored; store a key with 'credswap keys add %s' or 'credswap keys import %s'", ns.profile, ns.profile)
+	case errors.As(err, &kf):
+		add("move them with 'credswap keys import %s'", kf.profile)
+	case errors.As(err, &nl):
+		add("import takes sections with a long-term access key (AKIA...) and its secret; 'credswap list' shows each section's kind")
+	case errors.As(err, &so):
+		add("pass --force to replace it, or 'credswap keys remove %s' first", so.profile)
+	case errors.As(err, &ct):
+		add("keys serves profiles whose credentials are the stored key itself: choose another profile name, or take %s out of that profile by hand", ct.key)
+	case errors.As(err, &bk):
+		if bk.profile == "" {
+			add("give the access key id (AKIA...) first, then the secret access key")
+		}
+	case errors.As(err, &rot):
+		if errors.As(rot.err, &ir) {
+			add("the key's user needs iam:CreateAccessKey and iam:DeleteAccessKey on itself, and may hold at most two access keys")
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // inputHints explain a value STS would refuse, naming the flag that gave

@@ -124,6 +124,28 @@ func TestNoSecretsInOutput(t *testing.T) {
 			t.Errorf("credswap %s printed secrets %v on stderr:\n%s", strings.Join(args, " "), l, stderr)
 		}
 	}
+
+	// keys last: import takes [base]'s keys out of the file, so that
+	// nothing above could use them any more. Only keys credential-process
+	// prints the secret.
+	for _, args := range [][]string{
+		{"keys", "import", "base", "--credswap-path", "/usr/local/bin/credswap"},
+		{"keys", "import", "base", "--credswap-path", "/usr/local/bin/credswap"},
+		{"keys", "list"},
+		{"keys", "list", "-o", "json"},
+		{"keys", "credential-process", "nosuch"},
+		{"keys", "remove", "nosuch"},
+		{"keys", "rotate", "base", "--iam-endpoint-url", unreachable, "--timeout", "2s"},
+	} {
+		code, stdout, stderr := runCapture(t, args...)
+		if l := leaks(stdout + stderr); len(l) > 0 {
+			t.Errorf("credswap %s (exit %d) printed secrets %v:\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, l, stdout, stderr)
+		}
+	}
+	code, stdout, stderr = runCapture(t, "keys", "credential-process", "base")
+	if code != 0 || !strings.Contains(stdout, baseSecret) || strings.Contains(stderr, baseSecret) {
+		t.Errorf("credswap keys credential-process base (exit %d) should print the secret on stdout only:\n%s\n%s", code, stdout, stderr)
+	}
 	if len(secrets) < 6 {
 		t.Errorf("only %d secrets seen: the commands above did not run as intended", len(secrets))
 	}

@@ -93,6 +93,8 @@ var flagChoices = []struct {
 	{"whoami", "output", []string{"text", "json"}},
 	{"list", "output", []string{"text", "json", "names"}},
 	{"refresh", "log-format", []string{"text", "json"}},
+	{"keys", "output", []string{"text", "json"}},
+	{"keys", "keys-backend", []string{"keychain", "wincred", "secret-service", "file"}},
 	{"*", "shell", []string{"sh", "bash", "zsh", "fish", "powershell"}},
 }
 

@@ -142,7 +142,7 @@ func TestShellInitScriptsHaveEveryFlag(t *testing.T) {
 // ("FORMAT: text, json or env") has exactly those in flagChoices, and every
 // entry of flagChoices names a flag that exists.
 func TestFlagChoicesMatchUsage(t *testing.T) {
-	list := regexp.MustCompile(`: ((?:[a-z]+, )*[a-z]+ or [a-z]+)(?: \(.*\))?$`)
+	list := regexp.MustCompile(`: ((?:[a-z][a-z-]*, )*[a-z][a-z-]* or [a-z][a-z-]*)(?: \(.*\))?$`)
 	used := make([]bool, len(flagChoices))
 	for _, c := range commands {
 		flagSet(c).VisitAll(func(f *pflag.Flag) {
@@ -185,6 +185,7 @@ func TestSynopsisOperands(t *testing.T) {
 		"help":       "command",
 		"console":    "", // -p PROFILE, or the picker
 		"prompt":     "",
+		"keys":       "=add import list remove rotate credential-process,profile...",
 	}
 	for _, c := range commands {
 		ops, repeat := synopsisOperands(c)

@@ -44,6 +44,19 @@ type chunk struct {
 	data   string
 	op     op
 	values map[string]string // what the section must hold after opSet or opNew
+	// key, when set, is the one key a SetKey edit owns: the edit touched
+	// that key only, and the readers judge only it (values holds it, or
+	// nothing when it was deleted).
+	key string
+}
+
+// owns reports whether the edit of c owns key: IsOwnedKey for Set, the
+// one key of SetKey.
+func (c *chunk) owns(key string) bool {
+	if c.key != "" {
+		return strings.ToLower(key) == c.key
+	}
+	return IsOwnedKey(key)
 }
 
 func newTx(f *File, force bool) *Tx {
@@ -129,13 +142,13 @@ func (tx *Tx) Set(profile string, values map[string]string) error {
 	switch {
 	case added != nil:
 		dropPresent(parseBody(added.data, profile), values)
-		added.data = setBody(parseBody(added.data, profile), profile, values, tx.file.eol)
+		added.data = setBody(parseBody(added.data, profile), profile, values, tx.file.eol, IsOwnedKey)
 		added.values = values
 	case i >= 0:
 		c := tx.current(i)
 		b := parseBody(c.data, profile)
 		dropPresent(b, values)
-		data := setBody(b, profile, values, tx.file.eol)
+		data := setBody(b, profile, values, tx.file.eol, IsOwnedKey)
 		if data == c.data {
 			return nil // already holds exactly these values
 		}
@@ -151,7 +164,7 @@ func (tx *Tx) Set(profile string, values map[string]string) error {
 	default:
 		tx.touchEnd()
 		c := &chunk{name: profile, op: opNew, values: values}
-		c.data = setBody(parseBody(newHeader(profile, tx.file.eol), profile), profile, values, tx.file.eol)
+		c.data = setBody(parseBody(newHeader(profile, tx.file.eol), profile), profile, values, tx.file.eol, IsOwnedKey)
 		tx.added = append(tx.added, c)
 	}
 	return nil
@@ -300,13 +313,13 @@ func orderedKeys(values map[string]string) []string {
 // setBody returns the bytes of section b with values written into it (see
 // Tx.Set). Only owned key lines, their attached lines and (when needed) the
 // header line change.
-func setBody(b *body, name string, values map[string]string, eol string) string {
+func setBody(b *body, name string, values map[string]string, eol string, owned func(string) bool) string {
 	del := make([]bool, len(b.lines))
 	repl := make(map[int]string) // line index -> key rewritten there
 	done := make(map[string]bool, len(values))
 	kept := -1 // last line of the last key that stays
 	for n, it := range b.items {
-		if !IsOwnedKey(it.key) {
+		if !owned(it.key) {
 			kept = max(kept, it.last)
 			continue
 		}

@@ -25,6 +25,9 @@ type Options struct {
 	// Force allows overwriting or removing sections that hold long-term
 	// keys. A backup copy of the whole file is written first.
 	Force bool
+	// NoBackup skips the backup that Force writes: the caller has written
+	// its own copy (Backup) and decides how long it stays.
+	NoBackup bool
 	// Warn receives warnings: a byte order mark removed, a mode tightened,
 	// duplicate sections elsewhere, a backup written, a temporary file
 	// left by an interrupted writer removed. Messages are lower-case,
@@ -45,6 +48,9 @@ type Result struct {
 	Path    string // the file written, symbolic links resolved
 	Changed bool   // the file was rewritten
 	Backup  string // the backup copy written first, if any
+
+	before, after string // the content replaced and the content written, for Undo
+	existed       bool   // the file existed before the edit
 }
 
 // Read reads and parses the file at path without taking the lock: writers
@@ -197,7 +203,7 @@ func commit(tx *Tx, data string, fi os.FileInfo, real string, opts Options) (*Re
 	}
 	dir := filepath.Dir(real)
 	own := ownerFor(fi, dir)
-	if len(tx.forced) > 0 && fi != nil {
+	if len(tx.forced) > 0 && fi != nil && !opts.NoBackup {
 		now := time.Now
 		if opts.Now != nil {
 			now = opts.Now
@@ -221,6 +227,7 @@ func commit(tx *Tx, data string, fi os.FileInfo, real string, opts Options) (*Re
 		return nil, err
 	}
 	res.Changed = true
+	res.before, res.after, res.existed = data, strings.Join(content, ""), fi != nil
 
 	if tx.file.bom {
 		opts.warn("removed the utf-8 byte order mark at the start of %s (the aws sdks cannot read the first section after one)", real)

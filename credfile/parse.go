@@ -35,7 +35,7 @@ func (h *head) nameFor(r reader) (string, bool) { return h.names[r], h.is[r] }
 // called reports whether any reader reads h as the header of section name.
 func (h *head) called(name string) bool {
 	for r := range nReaders {
-		if h.is[r] && h.names[r] == name {
+		if h.is[r] && h.names[r] == nameAs(r, name) {
 			return true
 		}
 	}

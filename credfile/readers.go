@@ -596,3 +596,16 @@ func lineAt(data string, at int) int {
 func hasSpace(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || isPySpace(r) || isJSSpace(r) })
 }
+
+// nameAs is how reader r names the section that botocore and the Go SDK
+// call name: the JavaScript SDK calls the typed sections of the config
+// file "type.name" ("[profile x]" is "profile.x").
+func nameAs(r reader, name string) string {
+	if r != jsSDK {
+		return name
+	}
+	if typ, rest, ok := strings.Cut(name, " "); ok && slices.Contains(jsTypes, typ) && jsNameChars(rest) {
+		return typ + "." + rest
+	}
+	return name
+}

@@ -29,6 +29,7 @@ type target struct {
 	oldAt  int               // offset of its header line in the old block, -1 for an appended section
 	newAt  int               // offset of its header line in the new block, -1 once removed
 	values map[string]string // the owned keys it must hold; nil when removed
+	owned  func(string) bool // the keys the edit owns; nil for IsOwnedKey
 }
 
 // build returns the new content, as pieces to write one after the other
@@ -78,7 +79,7 @@ func (tx *Tx) build() (pieces []string, changed bool, unread map[reader]string, 
 				b.WriteString(orig)
 				continue
 			}
-			t := target{name: c.name, oldAt: -1, newAt: b.Len()}
+			t := target{name: c.name, oldAt: -1, newAt: b.Len(), owned: c.owns}
 			if i >= 0 {
 				t.oldAt = f.heads[i].start - blockStart
 			}
@@ -94,7 +95,7 @@ func (tx *Tx) build() (pieces []string, changed bool, unread map[reader]string, 
 		}
 		if last == len(f.heads) {
 			for _, c := range tx.added {
-				targets = append(targets, target{name: c.name, oldAt: -1, newAt: b.Len(), values: c.values})
+				targets = append(targets, target{name: c.name, oldAt: -1, newAt: b.Len(), values: c.values, owned: c.owns})
 				b.WriteString(c.data)
 			}
 		}
@@ -168,14 +169,14 @@ func checkTarget(r reader, t target, before, after []sect) error {
 		return &VerifyError{Reason: fmt.Sprintf("%s would read section %q: ", r, t.name) + fmt.Sprintf(format, a...)}
 	}
 	i := slices.IndexFunc(after, func(s sect) bool { return s.at == t.newAt })
-	if i < 0 || after[i].name != t.name {
+	if i < 0 || after[i].name != nameAs(r, t.name) {
 		return fail("not under that name")
 	}
 	got := after[i]
 	var oldOther, newOther []kv
 	if j := slices.IndexFunc(before, func(s sect) bool { return s.at == t.oldAt }); t.oldAt >= 0 && j >= 0 {
 		for _, p := range before[j].keys {
-			if !ownedBy(r, p.key) {
+			if !ownedBy(r, p.key, t.owned) {
 				oldOther = append(oldOther, p)
 			}
 		}
@@ -184,7 +185,7 @@ func checkTarget(r reader, t target, before, after []sect) error {
 		if want, ok := t.values[p.key]; ok && p.key == KeyRegion && p.value == want {
 			continue // added: the section had none
 		}
-		if !ownedBy(r, p.key) {
+		if !ownedBy(r, p.key, t.owned) {
 			newOther = append(newOther, p)
 			continue
 		}
@@ -220,9 +221,12 @@ func firstDifference(a, b []sect) int {
 
 // ownedBy reports whether key, as reader r names it, is owned by credfile:
 // the JavaScript SDK names the keys nested under "s3 =" "s3.key".
-func ownedBy(r reader, key string) bool {
+func ownedBy(r reader, key string, owned func(string) bool) bool {
 	if r == jsSDK {
 		key, _, _ = strings.Cut(key, ".")
 	}
-	return IsOwnedKey(key)
+	if owned == nil {
+		return IsOwnedKey(key)
+	}
+	return owned(key)
 }
