@@ -130,3 +130,28 @@ func (e *lostRenewalsError) Error() string {
 	return fmt.Sprintf("%s, and the new credentials of %s are lost", errText(e.err), bracketList(e.profiles))
 }
 func (e *lostRenewalsError) Unwrap() error { return e.err }
+
+// commandNotFoundError is exec's COMMAND, not found in PATH (or found
+// and not executable: denied).
+type commandNotFoundError struct {
+	name   string
+	denied bool
+}
+
+func (e *commandNotFoundError) Error() string {
+	if e.denied {
+		return fmt.Sprintf("cannot run %q: permission denied", e.name)
+	}
+	return fmt.Sprintf("command not found: %q", e.name)
+}
+
+// commandStartError is exec's COMMAND, found but not started.
+type commandStartError struct {
+	name string
+	err  error
+}
+
+func (e *commandStartError) Error() string {
+	return fmt.Sprintf("cannot run %q: %s", e.name, errText(e.err))
+}
+func (e *commandStartError) Unwrap() error { return e.err }
