@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 )
@@ -152,6 +154,11 @@ type commandStartError struct {
 }
 
 func (e *commandStartError) Error() string {
-	return fmt.Sprintf("cannot run %q: %s", e.name, errText(e.err))
+	err := e.err
+	var pe *fs.PathError // "fork/exec PATH: why": the name is said already
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Sprintf("cannot run %q: %s", e.name, errText(err))
 }
 func (e *commandStartError) Unwrap() error { return e.err }

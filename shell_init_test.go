@@ -183,6 +183,7 @@ func TestSynopsisOperands(t *testing.T) {
 		"remove":     "profile...",
 		"shell-init": "=bash zsh fish powershell",
 		"help":       "command",
+		"exec":       "profile",
 	}
 	for _, c := range commands {
 		ops, repeat := synopsisOperands(c)
