@@ -262,6 +262,13 @@ func complCases() []complCase {
 		{"credswap help re", []string{"refresh", "remove"}},
 		{"credswap shell-init ", []string{"bash", "zsh", "fish", "powershell"}},
 		{"credswap -", wantFlags(nil)},
+		{"credswap exec ", profiles},
+		{"credswap exec p", []string{"pcfg", "prod"}},
+		{"credswap exec prod --se", []string{"--server"}},
+		// After --, the words are COMMAND's: nothing of credswap's.
+		{"credswap exec prod -- ", nil},
+		{"credswap exec prod -- aws --se", nil},
+		{"credswap exec prod -- aws p", nil},
 	}
 	// Every command's long flags, and only those.
 	for _, c := range commands {
