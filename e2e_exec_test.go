@@ -136,6 +136,16 @@ func TestE2EExecServerRenews(t *testing.T) {
 	if err := os.WriteFile(p.creds, append(b, defaultOther...), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Long-term keys go through the server too (with no token, and an
+	// expiry for the SDKs to come back at), signed by the section's key.
+	cmd, stderr := p.command(t, "exec", "base", "--server", "--", "aws", "sts", "get-caller-identity", "--region", "us-east-1", "--query", "Arn", "--output", "text")
+	if out, err := cmd.Output(); err != nil || strings.TrimSpace(string(out)) != baseUser {
+		t.Errorf("exec base --server -- aws: %v %q, want %s\n%s", err, out, baseUser, stderr)
+	}
+	if r, _ := p.srv.LastRequest(); r.AccessKey != baseKey || r.Status != 200 {
+		t.Errorf("signed with %q (status %d), want %s", r.AccessKey, r.Status, baseKey)
+	}
+
 	sec := sectionOf(t, p.creds, "prod")
 	firstKey := sec.Get("aws_access_key_id")
 	secrets := []string{sec.Get("aws_secret_access_key"), sec.Get("aws_session_token")}
@@ -166,10 +176,10 @@ wait $!
 	p.srv.ResetRequests()
 	ctx, cancel := context.WithTimeout(context.Background(), wait+60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, credswapBinary(t), "exec", "prod", "--server", "--min-remaining", "20s", "--", "bash", "-c", child)
+	cmd = exec.CommandContext(ctx, credswapBinary(t), "exec", "prod", "--server", "--min-remaining", "20s", "--", "bash", "-c", child)
 	cmd.Env = append(p.env, "OUT="+out, "WAIT="+strconv.FormatFloat(wait.Seconds(), 'f', 1, 64))
-	var stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	var output syncBuffer
+	cmd.Stdout, cmd.Stderr = &output, &output
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -189,7 +199,7 @@ wait $!
 	}
 	if url == "" {
 		cmd.Process.Kill()
-		t.Fatalf("COMMAND did not write its endpoint\n%s", stderr.String())
+		t.Fatalf("COMMAND did not write its endpoint\n%s", output.String())
 	}
 	status := func(header []string) int {
 		req, _ := http.NewRequest("GET", url, nil)
@@ -221,10 +231,10 @@ wait $!
 	}
 
 	if err := <-done; err != nil {
-		t.Fatalf("exec: %v\n%s", err, stderr.String())
+		t.Fatalf("exec: %v\n%s", err, output.String())
 	}
 	t.Logf("exec --server with a renewal took %v (credentials of %v)", time.Since(start).Round(time.Second), lifetime)
-	if s := stderr.String(); s != "" {
+	if s := output.String(); s != "" {
 		t.Logf("output:\n%s", s)
 	}
 
