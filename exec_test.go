@@ -279,7 +279,24 @@ func TestCredServerRenews(t *testing.T) {
 	if b, _ := os.ReadFile(creds); !strings.Contains(string(b), second.AccessKeyID) {
 		t.Errorf("the section does not hold the served credentials")
 	}
+	// A renewal that fails: the SDK gets a 500 and a plain sentence;
+	// credswap says it once on its stderr, however often the SDK retries.
+	srv.DenyAll("AccessDenied")
+	mu.Lock()
+	now = now.Add(14 * time.Minute)
+	mu.Unlock()
+	for i := 0; i < 3; i++ {
+		if code, _ := get(cs.token); code != 500 {
+			t.Errorf("a failed renewal: status %d, want 500", code)
+		}
+	}
+	if n := strings.Count(stderr.String(), "credswap: cannot serve the credentials of [prod]: access denied"); n != 1 {
+		t.Errorf("the failure reported %d times, want once:\n%s", n, stderr.String())
+	}
 	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		if strings.Contains(line, "cannot serve") || strings.Contains(line, "hint: ") {
+			continue
+		}
 		// The fake STS's clock runs ahead of the real one the SDK sees.
 		if line != "" && !strings.Contains(line, "the local clock is") {
 			t.Errorf("stderr: %s", line)
