@@ -397,7 +397,8 @@ func hintCases() []hintCase {
 		{args: []string{"exec", "gone", "--", "no-such-command-credswap"}, sts: deny("ExpiredToken"), code: 127},
 		{args: []string{"exec", "base", "--", "./script.sh"}, setup: writeFile("script.sh", "echo hi\n"), code: 126,
 			want: `^credswap: cannot run "\./script\.sh": permission denied$`},
-		{args: []string{"exec", "base", "--", "./noshebang"}, setup: writeExecutable("noshebang", "\x7fELF not really\n"), code: 126},
+		{args: []string{"exec", "base", "--", "./noshebang"}, setup: writeExecutable("noshebang", "\x7fELF not really\n"), code: 126,
+			want: `^credswap: hint: a script needs a #! line naming its interpreter`},
 		{args: []string{"exec", "base", "--", "true"}, setup: setenv("CREDSWAP_PROFILE", "outer"), code: 0,
 			want: `^credswap: warning: already inside 'credswap exec' of \[outer\] \(CREDSWAP_PROFILE is set\): true gets the credentials of \[base\] instead$`},
 

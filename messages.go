@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/credswap/credswap/credfile"
@@ -385,7 +386,7 @@ func (a *app) hints(err error) []string {
 		} else {
 			add("check the name, or give the command's path; the command comes after the profile and --")
 		}
-	case errors.As(err, &xse):
+	case errors.As(err, &xse) && errors.Is(xse.err, syscall.ENOEXEC):
 		add("a script needs a #! line naming its interpreter, or run it through one: sh %s", xse.name)
 	case errors.As(err, &pe) && errors.Is(pe.Err, fs.ErrPermission):
 		add("the user credswap runs as may not open %s: check its owner and mode with 'ls -l'", pe.Path)
