@@ -162,3 +162,12 @@ func (e *commandStartError) Error() string {
 	return fmt.Sprintf("cannot run %q: %s", e.name, errText(err))
 }
 func (e *commandStartError) Unwrap() error { return e.err }
+
+// missingDashError is exec given a command without -- before it, so that
+// the command's own flags would have been taken for credswap's.
+type missingDashError struct{ arg string }
+
+func (e *missingDashError) Error() string {
+	return fmt.Sprintf("exec: %q after the profile: put -- before the command, so that its flags stay its own", e.arg)
+}
+func (e *missingDashError) Usage() bool { return true }

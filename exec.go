@@ -29,7 +29,8 @@ is known for the profile) and CREDSWAP_PROFILE. Every other variable that
 gives a process an AWS identity is removed: AWS_PROFILE,
 AWS_DEFAULT_PROFILE, AWS_SECURITY_TOKEN, AWS_ROLE_ARN,
 AWS_WEB_IDENTITY_TOKEN_FILE, the AWS_CONTAINER_ variables and the like. Put
--- before COMMAND, so that its flags stay its own. A command that is not
+-- before COMMAND, so that its flags stay its own (PowerShell drops a bare
+--: quote it there, '--'). A command that is not
 found exits 127, one that cannot be run 126, as in the shell. Inside
 another exec (CREDSWAP_PROFILE is set) it warns.
 
@@ -70,7 +71,7 @@ func execFlags(fs *pflag.FlagSet) runFunc {
 			ops, argv = fs.Args()[:n], fs.Args()[n:]
 		}
 		if len(ops) > 1 {
-			return usagef("exec: %q after the profile: put -- before the command, so that its flags stay its own", ops[1])
+			return &missingDashError{arg: ops[1]}
 		}
 		if len(argv) == 0 {
 			argv = []string{defaultShell(a.getenv)}

@@ -375,6 +375,8 @@ func hintCases() []hintCase {
 		{args: []string{"exec"}, code: 2},
 		{args: []string{"exec", "--", "true"}, code: 2},
 		{args: []string{"exec", "base", "aws", "sts"}, code: 2, want: `^credswap: exec: "aws" after the profile: put -- before the command`},
+		{args: []string{"exec", "base", "aws", "sts"}, setup: setenv("PSModulePath", `C:\Modules`), code: 2,
+			want: `^credswap: hint: PowerShell drops a bare -- before credswap sees it: quote it, '--'$`},
 		{args: []string{"exec", "a]b", "--", "true"}, code: 2},
 		{args: []string{"exec", "", "--", "true"}, code: 2},
 		{args: []string{"exec", "base", "--min-remaining", "soon"}, code: 2},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -256,6 +257,7 @@ func (a *app) hints(err error) []string {
 		pe   *fs.PathError
 		xnf  *commandNotFoundError
 		xse  *commandStartError
+		md   *missingDashError
 	)
 	switch {
 	case errors.As(err, &uc):
@@ -386,6 +388,13 @@ func (a *app) hints(err error) []string {
 		} else {
 			add("check the name, or give the command's path; the command comes after the profile and --")
 		}
+	case errors.As(err, &md):
+		// PowerShell (its environment has PSModulePath) takes a bare --
+		// for its own end of parameters and never passes it on.
+		if runtime.GOOS == "windows" || a.getenv("PSModulePath") != "" {
+			add("PowerShell drops a bare -- before credswap sees it: quote it, '--'")
+		}
+		add("run 'credswap help exec' for usage")
 	case errors.As(err, &xse) && errors.Is(xse.err, syscall.ENOEXEC):
 		add("a script needs a #! line naming its interpreter, or run it through one: sh %s", xse.name)
 	case errors.As(err, &pe) && errors.Is(pe.Err, fs.ErrPermission):
