@@ -43,6 +43,7 @@ func init() {
 		removeCmd,
 		whoamiCmd,
 		credentialProcessCmd,
+		execCmd,
 		consoleCmd,
 		promptCmd,
 		keysCmd,

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 )
@@ -280,3 +282,42 @@ func (e *rolledBackError) Error() string {
 	return fmt.Sprintf("%s; %s are as they were and the keys are still in the credentials file", errText(e.err), e.files)
 }
 func (e *rolledBackError) Unwrap() error { return e.err }
+
+// commandNotFoundError is exec's COMMAND, not found in PATH (or found
+// and not executable: denied).
+type commandNotFoundError struct {
+	name   string
+	denied bool
+}
+
+func (e *commandNotFoundError) Error() string {
+	if e.denied {
+		return fmt.Sprintf("cannot run %q: permission denied", e.name)
+	}
+	return fmt.Sprintf("command not found: %q", e.name)
+}
+
+// commandStartError is exec's COMMAND, found but not started.
+type commandStartError struct {
+	name string
+	err  error
+}
+
+func (e *commandStartError) Error() string {
+	err := e.err
+	var pe *fs.PathError // "fork/exec PATH: why": the name is said already
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Sprintf("cannot run %q: %s", e.name, errText(err))
+}
+func (e *commandStartError) Unwrap() error { return e.err }
+
+// missingDashError is exec given a command without -- before it, so that
+// the command's own flags would have been taken for credswap's.
+type missingDashError struct{ arg string }
+
+func (e *missingDashError) Error() string {
+	return fmt.Sprintf("exec: %q after the profile: put -- before the command, so that its flags stay its own", e.arg)
+}
+func (e *missingDashError) Usage() bool { return true }

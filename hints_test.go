@@ -449,6 +449,38 @@ func hintCases() []hintCase {
 			want: `^credswap: hint: AWS takes a console session length only for a role assumed with an IAM user's keys`},
 		{args: []string{"console", "-p", "base"}, setup: failingBrowser, code: 1,
 			want: `^credswap: hint: pass --print to write the sign-in URL on stdout`},
+		// exec.
+		{args: []string{"exec"}, code: 2},
+		{args: []string{"exec", "--", "true"}, code: 2},
+		{args: []string{"exec", "base", "aws", "sts"}, code: 2, want: `^credswap: exec: "aws" after the profile: put -- before the command`},
+		{args: []string{"exec", "base", "aws", "sts"}, setup: setenv("PSModulePath", `C:\Modules`), code: 2,
+			want: `^credswap: hint: PowerShell drops a bare -- before credswap sees it: quote it, '--'$`},
+		{args: []string{"exec", "a]b", "--", "true"}, code: 2},
+		{args: []string{"exec", "", "--", "true"}, code: 2},
+		{args: []string{"exec", "base", "--min-remaining", "soon"}, code: 2},
+		{args: []string{"exec", "base", "--server", "--min-remaining", "-5m"}, code: 2},
+		{args: []string{"exec", "nosuch", "--", "true"}, code: 1, noProfile: true},
+		{args: []string{"exec", "nosuch", "--server", "--", "true"}, code: 1, noProfile: true},
+		{args: []string{"exec", "nokeys", "--", "true"}, code: 1, want: `^credswap: \[nokeys\] holds no access key and secret key$`},
+		{args: []string{"exec", "tmp", "--", "true"}, code: 1, want: `not managed`},
+		{args: []string{"exec", "mfarole", "--", "true"}, code: 3},
+		{args: []string{"exec", "deniedsec", "--server", "--", "true"}, code: 1},
+		{args: []string{"exec", "gone", "--", "true"}, sts: deny("ExpiredToken"), code: 1},
+		{args: []string{"exec", "gone", "--server", "--endpoint-url", unreachable, "--", "true"}, code: 1},
+		{args: []string{"exec", "gone", "--timeout", "300ms", "--", "true"}, sts: slow, code: 1},
+		{args: []string{"exec", "dup", "--", "true"}, credentials: dup, code: 1},
+		{args: []string{"exec", "base", "--", "true"}, credentials: notText, code: 1},
+		{args: []string{"exec", "gone", "--lock-timeout", "200ms", "--", "true"}, setup: holdLock, code: 1},
+		{args: []string{"exec", "base", "--", "no-such-command-credswap"}, code: 127,
+			want: `^credswap: command not found: "no-such-command-credswap"$`},
+		// The command is looked for before anything is read or renewed.
+		{args: []string{"exec", "gone", "--", "no-such-command-credswap"}, sts: deny("ExpiredToken"), code: 127},
+		{args: []string{"exec", "base", "--", "./script.sh"}, setup: writeFile("script.sh", "echo hi\n"), code: 126,
+			want: `^credswap: cannot run "\./script\.sh": permission denied$`},
+		{args: []string{"exec", "base", "--", "./noshebang"}, setup: writeExecutable("noshebang", "\x7fELF not really\n"), code: 126,
+			want: `^credswap: hint: a script needs a #! line naming its interpreter`},
+		{args: []string{"exec", "base", "--", "true"}, setup: setenv("CREDSWAP_PROFILE", "outer"), code: 0,
+			want: `^credswap: warning: already inside 'credswap exec' of \[outer\] \(CREDSWAP_PROFILE is set\): true gets the credentials of \[base\] instead$`},
 
 		// version and help.
 		{args: []string{"version", "extra"}, code: 2},
@@ -820,6 +852,25 @@ func cmpOr(a, b string) string {
 func writeFile(name, content string) func(*testing.T, string, string) func() {
 	return func(t *testing.T, home, _ string) func() {
 		writeTestFile(t, filepath.Join(home, name), content)
+		return nil
+	}
+}
+
+// writeExecutable is writeFile with the file made executable.
+func writeExecutable(name, content string) func(*testing.T, string, string) func() {
+	return func(t *testing.T, home, _ string) func() {
+		writeTestFile(t, filepath.Join(home, name), content)
+		if err := os.Chmod(filepath.Join(home, name), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	}
+}
+
+// setenv is a setup that sets a variable for the case.
+func setenv(k, v string) func(*testing.T, string, string) func() {
+	return func(t *testing.T, _, _ string) func() {
+		t.Setenv(k, v)
 		return nil
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/credswap/credswap/credfile"
@@ -150,7 +152,8 @@ func (a *app) printHints(err error) {
 // exitCode maps a failure to the exit status: 130 a picker canceled
 // with Esc or Ctrl-C (as a shell's Ctrl-C), 3 an MFA code is needed and
 // cannot be asked for, 2 a usage error found before any network call or
-// file change, 1 anything else.
+// file change, 127 and 126 exec's command not found or not runnable (the
+// shell's codes), 1 anything else.
 func exitCode(err error) int {
 	var pc *pickCanceledError
 	if errors.As(err, &pc) {
@@ -159,6 +162,17 @@ func exitCode(err error) int {
 	var mfa *sts.MFARequiredError
 	if errors.As(err, &mfa) {
 		return 3
+	}
+	var cnf *commandNotFoundError
+	if errors.As(err, &cnf) {
+		if cnf.denied {
+			return 126
+		}
+		return 127
+	}
+	var cse *commandStartError
+	if errors.As(err, &cse) {
+		return 126
 	}
 	if isUsage(err) {
 		return 2
@@ -259,6 +273,9 @@ func (a *app) hints(err error) []string {
 		fd   *sts.FederationDeniedError
 		si   *sts.SigninError
 		pt   *sts.PartitionError
+		xnf  *commandNotFoundError
+		xse  *commandStartError
+		md   *missingDashError
 	)
 	switch {
 	case errors.As(err, &uc):
@@ -391,6 +408,21 @@ func (a *app) hints(err error) []string {
 		add("free some space or make the directory writable, then run 'credswap %s' again", a.cmdName())
 	case errors.As(err, &ne):
 		add("a profile name is one line without spaces at its ends, brackets, '#' or ';'")
+	case errors.As(err, &xnf):
+		if xnf.denied {
+			add("make it executable (chmod +x), or run it through its interpreter: sh %s", xnf.name)
+		} else {
+			add("check the name, or give the command's path; the command comes after the profile and --")
+		}
+	case errors.As(err, &md):
+		// PowerShell (its environment has PSModulePath) takes a bare --
+		// for its own end of parameters and never passes it on.
+		if runtime.GOOS == "windows" || a.getenv("PSModulePath") != "" {
+			add("PowerShell drops a bare -- before credswap sees it: quote it, '--'")
+		}
+		add("run 'credswap help exec' for usage")
+	case errors.As(err, &xse) && errors.Is(xse.err, syscall.ENOEXEC):
+		add("a script needs a #! line naming its interpreter, or run it through one: sh %s", xse.name)
 	case errors.As(err, &pe) && errors.Is(pe.Err, fs.ErrPermission):
 		add("the user credswap runs as may not open %s: check its owner and mode with 'ls -l'", pe.Path)
 	case errors.As(err, &scs):

@@ -70,6 +70,12 @@ func TestNoSecretsInOutput(t *testing.T) {
 		{"shell-init", "bash"},
 		{"version"},
 		{"help", "assume"},
+		// exec tells nothing itself; its command's output is its own.
+		{"exec", "admin", "--", "true"},
+		{"exec", "admin", "--server", "--", "true"},
+		{"exec", "admin", "--min-remaining", "2h", "--", "true"},
+		{"exec", "admin", "--", "no-such-command-credswap"},
+		{"exec", "mfa", "--", "sh", "-c", "exit 4"},
 		// Failures must not leak either.
 		{"assume", "--role-arn", deniedRole, "-s", "admin", "-p", "x"},
 		{"assume", "--role-arn", mfaRole, "-s", "base", "-p", "x", "--mfa-serial", mfaSerial},

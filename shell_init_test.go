@@ -186,6 +186,7 @@ func TestSynopsisOperands(t *testing.T) {
 		"console":    "", // -p PROFILE, or the picker
 		"prompt":     "",
 		"keys":       "=add import list remove rotate credential-process,profile...",
+		"exec":       "profile",
 	}
 	for _, c := range commands {
 		ops, repeat := synopsisOperands(c)
@@ -267,6 +268,13 @@ func complCases() []complCase {
 		{"credswap help re", []string{"refresh", "remove"}},
 		{"credswap shell-init ", []string{"bash", "zsh", "fish", "powershell"}},
 		{"credswap -", wantFlags(nil)},
+		{"credswap exec ", profiles},
+		{"credswap exec p", []string{"pcfg", "prod"}},
+		{"credswap exec prod --se", []string{"--server"}},
+		// After --, the words are COMMAND's: nothing of credswap's.
+		{"credswap exec prod -- ", nil},
+		{"credswap exec prod -- aws --se", nil},
+		{"credswap exec prod -- aws p", nil},
 	}
 	// Every command's long flags, and only those.
 	for _, c := range commands {

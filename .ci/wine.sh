@@ -360,6 +360,35 @@ EOF
     test "$(headers "$crlf" admin)/$(value "$crlf" admin x_principal_arn | cut -d/ -f1-2)" = "1/arn:aws:sts::111122223333:assumed-role/ReadOnly"
   check "no temporary file left beside the CRLF file" no_temp "$dir" crlf
   export AWS_SHARED_CREDENTIALS_FILE=$cpath
+
+  # exec: the command runs with [base]'s keys in its environment only, the
+  # outer AWS_PROFILE gone, and exits with its own status; with --server it
+  # gets no keys but the loopback endpoint.
+  local status_cmd env_cmd srv_cmd
+  case $2 in
+    linux)
+      status_cmd=(sh -c 'exit 3')
+      env_cmd=(sh -c 'echo "$CREDSWAP_PROFILE $AWS_ACCESS_KEY_ID ${AWS_PROFILE:-unset}"')
+      srv_cmd=(sh -c 'echo "${AWS_ACCESS_KEY_ID:-nokey} $AWS_CONTAINER_CREDENTIALS_FULL_URI"') ;;
+    windows)
+      status_cmd=(cmd /c exit 3)
+      env_cmd=(cmd /c 'if defined AWS_PROFILE (echo %CREDSWAP_PROFILE% %AWS_ACCESS_KEY_ID% %AWS_PROFILE%) else (echo %CREDSWAP_PROFILE% %AWS_ACCESS_KEY_ID% unset)')
+      srv_cmd=(cmd /c 'if defined AWS_ACCESS_KEY_ID (echo %AWS_ACCESS_KEY_ID% %AWS_CONTAINER_CREDENTIALS_FULL_URI%) else (echo nokey %AWS_CONTAINER_CREDENTIALS_FULL_URI%)') ;;
+  esac
+  run exec1 exec base -- "${status_cmd[@]}"
+  check "exec exits with the command's status" exit_is 3
+  run exec2 exec base --server -- "${status_cmd[@]}"
+  check "exec --server exits with the command's status" exit_is 3
+  AWS_PROFILE=saml run exec3 exec base -- "${env_cmd[@]}"
+  tr -d '\r' <"$out/exec3.out" >"$out/why"
+  check "exec gives the command [base]'s keys, not AWS_PROFILE" test "$(cat "$out/why")" = "base AKIAEXAMPLEBASE0001 unset"
+  rm -f "$out/why"
+  run exec4 exec base --server -- "${srv_cmd[@]}"
+  tr -d '\r' <"$out/exec4.out" >"$out/why"
+  check "exec --server gives the command an endpoint and no keys" grep -q -x -E 'nokey http://127\.0\.0\.1:[0-9]+/credentials' "$out/why"
+  rm -f "$out/why"
+  run exec5 exec base -- no-such-command-credswap
+  check "exec of a command that is not there exits 127" exit_is 127
 }
 
 # held LABEL DIR CDIR: a Windows process holds the credentials file open
