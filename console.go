@@ -186,7 +186,7 @@ func (a *app) console(ctx context.Context, o *consoleOptions) error {
 		creds = &live{Credentials: sectionCredentials(sec), Region: cmp.Or(sec.Get("region"), a.g.region)}
 	case sec.Kind() == credfile.Temporary:
 		if exp, _ := sec.Expiration(); !exp.After(a.now()) {
-			return &notManagedError{profile: profile, why: fmt.Sprintf("renewed (its credentials %s, at %s)", timeLeft(exp, a.now()), rfc3339(exp))}
+			return staleUnmanagedError(profile, exp, a.now())
 		}
 		if creds, err = a.liveCredentials(ctx, profile, 0); err != nil {
 			return err

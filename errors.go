@@ -81,6 +81,20 @@ func (e *notManagedError) Error() string {
 	return fmt.Sprintf("[%s] is not managed by credswap (it has no x_credswap_ keys), so it cannot be %s", e.profile, e.why)
 }
 
+// staleUnmanagedError is notManagedError for a section whose credentials
+// are expired or about to: "renewed (its credentials expired 2h ago, at
+// T)" or "(... expire in 3m, at T)".
+func staleUnmanagedError(profile string, exp, now time.Time) error {
+	if exp.IsZero() {
+		return &notManagedError{profile: profile, why: "renewed (its temporary credentials record no expiry)"}
+	}
+	left := timeLeft(exp, now)
+	if exp.After(now) {
+		left = "expire " + left
+	}
+	return &notManagedError{profile: profile, why: fmt.Sprintf("renewed (its credentials %s, at %s)", left, rfc3339(exp))}
+}
+
 // noKeysError is a section without an access key and secret.
 type noKeysError struct{ profile string }
 

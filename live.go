@@ -51,7 +51,8 @@ func (a *app) liveCredentials(ctx context.Context, profile string, minRemaining 
 		return &live{Credentials: creds, Region: region(sec, r)}, nil
 	}
 	if r == nil {
-		return nil, &notManagedError{profile: profile, why: fmt.Sprintf("renewed (it expires within %s)", span(margin))}
+		exp, _ := sec.Expiration()
+		return nil, staleUnmanagedError(profile, exp, a.now())
 	}
 	var out *live
 	_, err = credfile.Edit(path, a.fileOptions(false), func(tx *credfile.Tx) error {
