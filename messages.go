@@ -56,7 +56,7 @@ func (a *app) hintf(format string, args ...any)  { a.message(levelHint, "", form
 func (a *app) infof(format string, args ...any)  { a.message(levelInfo, "", format, args...) }
 
 // warn is the callback the packages report warnings through.
-func (a *app) warn(msg string) { a.warnf("%s", msg) }
+func (a *app) warn(msg string) { a.warnf("%s", a.homeRelative(msg)) }
 
 // message prints one line on stderr: plain by default; with --log-format
 // text, behind an RFC 3339 timestamp; with --log-format json, as one JSON
