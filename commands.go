@@ -189,10 +189,20 @@ func suggestFlag(fs *pflag.FlagSet, name string) string {
 
 // suggestCommand returns the command closest to a mistyped name.
 func suggestCommand(name string) string {
-	best, bestD := "", 3
+	var names []string
 	for _, c := range commands {
-		if d := editDistance(name, c.name); d < bestD {
-			best, bestD = c.name, d
+		names = append(names, c.name)
+	}
+	return closest(name, names)
+}
+
+// closest is the name within two edits of a mistyped one, the nearest
+// first; "" when none is.
+func closest(typed string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(typed, n); d < bestD {
+			best, bestD = n, d
 		}
 	}
 	return best

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/internal/moto"
 	"github.com/credswap/credswap/internal/ststest"
 )
@@ -298,17 +297,4 @@ wait $!
 		c.Close()
 		t.Errorf("%s still accepts connections after COMMAND exited", addr)
 	}
-}
-
-func sectionOf(t *testing.T, path, name string) *credfile.Section {
-	t.Helper()
-	f, err := credfile.Read(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := f.Section(name)
-	if err != nil || s == nil {
-		t.Fatalf("[%s]: %v", name, err)
-	}
-	return s
 }

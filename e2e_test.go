@@ -137,13 +137,19 @@ func (e *e2e) expireIn(profile string, d time.Duration) {
 
 func (e *e2e) section(name string) *credfile.Section {
 	e.t.Helper()
-	f, err := credfile.Read(e.creds)
+	return sectionOf(e.t, e.creds, name)
+}
+
+// sectionOf reads one section of a credentials file, which must have it.
+func sectionOf(t *testing.T, path, name string) *credfile.Section {
+	t.Helper()
+	f, err := credfile.Read(path)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	s, err := f.Section(name)
 	if err != nil || s == nil {
-		e.t.Fatalf("section [%s]: %v", name, err)
+		t.Fatalf("section [%s]: %v", name, err)
 	}
 	return s
 }

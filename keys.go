@@ -212,21 +212,19 @@ func isKeysFlag(name string) bool {
 }
 
 func keysSubcommandNames() string {
+	return strings.Join(keysSubcommandList(), ", ")
+}
+
+func keysSubcommandList() []string {
 	var names []string
 	for _, s := range keysSubcommands {
 		names = append(names, s.name)
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 func suggestKeysSubcommand(name string) string {
-	best, bestD := "", 3
-	for _, s := range keysSubcommands {
-		if d := editDistance(name, s.name); d < bestD {
-			best, bestD = s.name, d
-		}
-	}
-	return best
+	return closest(name, keysSubcommandList())
 }
 
 // keysRun is one run of a keys subcommand.

@@ -26,8 +26,6 @@ import (
 	"unsafe"
 
 	"github.com/credswap/credswap/internal/ptytest"
-
-	"github.com/credswap/credswap/credfile"
 )
 
 // mfaTTYTimeout bounds every wait of these tests: for the prompt, for the
@@ -43,7 +41,7 @@ func newMFATTYEnv(t *testing.T) *procEnv {
 	for _, name := range []string{"a", "b"} {
 		p.mustRun(t, "assume", "--role-arn", mfaRole, "-s", "base", "-p", name,
 			"--mfa-serial", mfaSerial, "--token-code", mfaCode, "-q")
-		s := ttySection(t, p.creds, name)
+		s := sectionOf(t, p.creds, name)
 		if s.Get("x_credswap_mfa_serial") != mfaSerial || s.Get("x_credswap_token_command") != "" || s.Get("x_credswap_token_command_b64") != "" {
 			t.Fatalf("[%s] records mfa serial %q and a token command: %q", name, s.Get("x_credswap_mfa_serial"), s.Recipe())
 		}
@@ -58,7 +56,7 @@ func TestMFATTYRefreshAsksOnce(t *testing.T) {
 	p := newMFATTYEnv(t)
 	keys := map[string]string{}
 	for _, name := range []string{"a", "b"} {
-		keys[name] = ttySection(t, p.creds, name).Get("aws_access_key_id")
+		keys[name] = sectionOf(t, p.creds, name).Get("aws_access_key_id")
 	}
 
 	master, slave := ttyOpenPTY(t)
@@ -139,7 +137,7 @@ wait:
 		if !regexp.MustCompile(`(?m)^credswap: ` + name + `: renewed`).MatchString(out) {
 			t.Errorf("no 'credswap: %s: renewed' line", name)
 		}
-		if ttySection(t, p.creds, name).Get("aws_access_key_id") == keys[name] {
+		if sectionOf(t, p.creds, name).Get("aws_access_key_id") == keys[name] {
 			t.Errorf("[%s] still holds its old credentials", name)
 		}
 	}
@@ -312,20 +310,6 @@ func (h *ttyHelpFlags) check(command, hint string) []string {
 }
 
 // --- Processes -----------------------------------------------------------
-
-// ttySection reads one section of a credentials file.
-func ttySection(t *testing.T, path, name string) *credfile.Section {
-	t.Helper()
-	f, err := credfile.Read(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := f.Section(name)
-	if err != nil || s == nil {
-		t.Fatalf("section [%s]: %v", name, err)
-	}
-	return s
-}
 
 // envWithout is env without the variables named.
 func ttyEnvWithout(env []string, names ...string) []string {
