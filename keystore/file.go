@@ -10,9 +10,9 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"filippo.io/age"
-	"github.com/google/renameio/v2"
 	"github.com/rogpeppe/go-internal/lockedfile"
 )
 
@@ -174,7 +174,44 @@ func (f *fileBackend) update(change func(map[string]json.RawMessage)) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return renameio.WriteFile(f.path(), buf.Bytes(), 0o600)
+	return writeAtomic(f.path(), buf.Bytes())
+}
+
+// writeAtomic replaces path with b: a 0600 temporary file in the same
+// directory, synced, then renamed over path (on Windows too, where
+// renameio has no WriteFile; credswap holds no handle on path by then).
+// A reader sees the old file or the new one, never a part.
+func writeAtomic(path string, b []byte) (err error) {
+	t, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			t.Close()
+			os.Remove(t.Name())
+		}
+	}()
+	if err := t.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		return err
+	}
+	if _, err := t.Write(b); err != nil {
+		return err
+	}
+	if err := t.Sync(); err != nil {
+		return err
+	}
+	if err := t.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(t.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync() // the rename durable where the system allows it
+		d.Close()
+	}
+	return nil
 }
 
 func (f *fileBackend) set(profile string, data []byte) error {
