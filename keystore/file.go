@@ -28,10 +28,13 @@ const (
 	lockName = "keys.lock"
 )
 
-// scryptWorkFactor is log2 of scrypt's N for new files: 2^16 takes 64 MiB
-// and about a tenth of a second, paid once a command (age's default, 18,
-// is 256 MiB and about a second). Decryption accepts up to age's maximum.
-var scryptWorkFactor = 16
+// scryptWorkFactor is log2 of scrypt's N for new files. Every AWS tool
+// process that uses a profile runs 'credswap keys credential-process',
+// which decrypts once: 2^15 takes 32 MiB and about 0.1 s on a shared
+// 2-core machine (2^16: 0.2 s; age's default, 2^18: 256 MiB and about
+// a second). Decryption accepts up to age's maximum, so a file written
+// with a higher factor still opens.
+var scryptWorkFactor = 15
 
 type fileBackend struct {
 	dir  string
