@@ -32,8 +32,8 @@ credswap keys credential-process PROFILE`,
 	short: "keep long-term access keys in the OS keychain instead of the credentials file",
 	long: `Long-term access keys live in the OS keychain (macOS Keychain, Windows
 Credential Manager, the Secret Service on Linux) or, where there is none, in
-files encrypted with a passphrase (~/.config/credswap/keys; the passphrase
-from the terminal or CREDSWAP_KEYS_PASSPHRASE, never a flag). The config file
+a file encrypted with a passphrase (~/.config/credswap/keys/keys.age; the
+passphrase from the terminal or CREDSWAP_KEYS_PASSPHRASE, never a flag). The config file
 gives the profile
   credential_process = /path/to/credswap keys credential-process PROFILE
 so that every AWS tool, 'credswap assume -s PROFILE' and cron jobs keep using

@@ -121,6 +121,7 @@ func TestKeysNoDBusLaunch(t *testing.T) {
 	env = append(env, "PATH="+filepath.Dir(fake)+":"+os.Getenv("PATH"), "XDG_RUNTIME_DIR="+filepath.Join(dir, "run"), "HOME="+home)
 	for _, args := range [][]string{
 		{"version"},
+		{"prompt"},
 		{"keys", "list"},
 		{"keys", "import", "base", "--credswap-path", bin},
 		// The bus address never reaches a command credswap runs.

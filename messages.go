@@ -495,7 +495,7 @@ func (a *app) keysHints(err error, add func(string, ...any)) bool {
 		case ua.Backend == keystore.File:
 			add("check that the keys directory (CREDSWAP_KEYS_DIR, else ~/.config/credswap/keys) is a writable directory")
 		default:
-			add("unlock the %s (or start it), or choose another backend with --keys-backend: file keeps the keys in files encrypted with a passphrase", keystore.Describe(ua.Backend))
+			add("unlock the %s (or start it), or choose another backend with --keys-backend: file keeps the keys in a file encrypted with a passphrase", keystore.Describe(ua.Backend))
 		}
 	case errors.As(err, &ns):
 		add("'credswap keys list' shows what is stored; store a key with 'credswap keys add %s' or 'credswap keys import %s'", ns.profile, ns.profile)

@@ -1,7 +1,7 @@
 // Package keystore keeps AWS long-term access keys in the operating
 // system's keychain (macOS Keychain, Windows Credential Manager, the Secret
-// Service on Linux) or, where there is none, in files encrypted with a
-// passphrase. It is the one home of which backend is used and how items
+// Service on Linux) or, where there is none, in a file encrypted with a
+// passphrase (age, scrypt). It is the one home of which backend is used and how items
 // are named: one item a profile, "credswap:PROFILE", holding the key id,
 // the secret and when the key was stored. It never prints.
 package keystore
@@ -12,38 +12,31 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/99designs/keyring"
-
-	"github.com/credswap/credswap/internal/dbusguard"
 )
 
-// The keyring package has connected to the session bus by now (or not):
-// the environment goes back to what credswap was started with.
-func init() { dbusguard.Restore() }
+// Nothing here does anything when the package is initialised: a backend
+// reaches its keychain, D-Bus or files only when a Store is opened and
+// used, so commands that keep no keys never touch them.
 
 // Backend names, as --keys-backend and CREDSWAP_KEYS_BACKEND take them.
 const (
-	Keychain      = "keychain"       // macOS Keychain (darwin builds with cgo)
+	Keychain      = "keychain"       // macOS Keychain, through /usr/bin/security
 	WinCred       = "wincred"        // Windows Credential Manager
-	SecretService = "secret-service" // freedesktop Secret Service (GNOME Keyring, KeePassXC...) over D-Bus
-	File          = "file"           // JWE files encrypted with a passphrase
+	SecretService = "secret-service" // freedesktop Secret Service (GNOME Keyring, KeePassXC...) over D-Bus (Linux)
+	File          = "file"           // an age file encrypted with a passphrase
 )
 
 // Names lists the backend names, in the order Auto tries them.
 var Names = []string{Keychain, WinCred, SecretService, File}
 
-// ServiceName names credswap's items in the keychains.
+// ServiceName names credswap's items in the keychains: the service of the
+// macOS Keychain's and the Secret Service's items, the prefix of the
+// Windows Credential Manager's targets ("credswap:PROFILE").
 const ServiceName = "credswap"
-
-// itemPrefix starts every item's key: the Secret Service items live in the
-// shared login collection, beside other programs' items.
-const itemPrefix = "credswap:"
 
 // Config chooses and sets up the backend.
 type Config struct {
@@ -77,13 +70,24 @@ type Entry struct {
 
 // Store is an opened backend.
 type Store struct {
-	ring    keyring.Keyring
+	be      backend
 	backend string
-	dir     string // file backend
-	pass    func(bool) (string, error)
-	checked bool    // file backend: the passphrase opened an item, or there is none
+	dir     string  // file backend
 	skipped []error // the backends an automatic choice passed over, and why
 }
+
+// backend is one way of keeping items: profile -> the JSON of a Key.
+// Implementations return errNotFound for a missing item and connect to
+// nothing before their first call.
+type backend interface {
+	get(profile string) ([]byte, error)
+	set(profile string, data []byte) error
+	remove(profile string) error
+	list() ([]string, error) // the profiles with an item, in any order
+}
+
+// errNotFound is what a backend says of a missing item.
+var errNotFound = errors.New("no such item")
 
 // ErrNotFound is a profile the store holds no key for.
 var ErrNotFound = errors.New("no stored key")
@@ -149,15 +153,14 @@ func Describe(backend string) string {
 }
 
 // Available lists the backends this build has, in the order Open tries
-// them.
+// them: the operating system's keychain where this build has one, then
+// the file backend.
 func Available() []string {
 	var out []string
-	for _, b := range keyring.AvailableBackends() {
-		if slices.Contains(Names, string(b)) {
-			out = append(out, string(b))
-		}
+	if osBackend != "" {
+		out = append(out, osBackend)
 	}
-	return out
+	return append(out, File)
 }
 
 // CheckBackend checks a backend name before anything is opened.
@@ -178,11 +181,13 @@ func DefaultDir() (string, error) {
 }
 
 // Open opens the backend cfg names, or the first one that works here.
+// Only the Secret Service is reached at once, and only when it is to be
+// chosen automatically: whether it has the collection decides the choice.
 func Open(cfg Config) (*Store, error) {
 	if err := CheckBackend(cfg.Backend); err != nil {
 		return nil, err
 	}
-	s := &Store{dir: cfg.Dir, pass: cfg.Passphrase}
+	s := &Store{dir: cfg.Dir}
 	if s.dir == "" {
 		d, err := DefaultDir()
 		if err != nil {
@@ -194,16 +199,6 @@ func Open(cfg Config) (*Store, error) {
 	if collection == "" {
 		collection = "login"
 	}
-	kc := keyring.Config{
-		ServiceName:                    ServiceName,
-		KeychainTrustApplication:       true,
-		KeychainSynchronizable:         false,
-		KeychainAccessibleWhenUnlocked: true,
-		LibSecretCollectionName:        collection,
-		WinCredPrefix:                  ServiceName,
-		FileDir:                        s.dir,
-		FilePasswordFunc:               s.filePassword,
-	}
 	tries := Available()
 	if cfg.Backend != "" {
 		if !slices.Contains(tries, cfg.Backend) {
@@ -211,39 +206,23 @@ func Open(cfg Config) (*Store, error) {
 		}
 		tries = []string{cfg.Backend}
 	}
-	if cfg.Backend == "" && runtime.GOOS == "linux" && !slices.Contains(tries, SecretService) {
-		why := errors.New("the D-Bus session bus could not be reached")
-		if dbusguard.Guarded() {
-			why = errors.New("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
-		}
-		s.skipped = append(s.skipped, &UnavailableError{Backend: SecretService, Op: "open", Err: why})
-	}
-	var lastErr error
 	for _, b := range tries {
-		kc.AllowedBackends = []keyring.BackendType{keyring.BackendType(b)}
-		ring, err := keyring.Open(kc)
+		if b == File {
+			s.be, s.backend = newFileBackend(s.dir, cfg.Passphrase), File
+			return s, nil
+		}
+		be, err := openOS(collection)
 		if err != nil {
-			lastErr = &UnavailableError{Backend: b, Op: "open", Err: err}
-			s.skipped = append(s.skipped, lastErr)
+			if cfg.Backend != "" {
+				return nil, &UnavailableError{Backend: b, Op: "open", Err: err}
+			}
+			s.skipped = append(s.skipped, &UnavailableError{Backend: b, Op: "open", Err: err})
 			continue
 		}
-		if b == SecretService && cfg.Backend == "" {
-			// Opening succeeds without a usable service (a bus the
-			// library started, a service without a keyring): choose it
-			// only when it has the collection.
-			if err := secretServiceReady(collection); err != nil {
-				lastErr = &UnavailableError{Backend: b, Op: "open", Err: err}
-				s.skipped = append(s.skipped, lastErr)
-				continue
-			}
-		}
-		s.ring, s.backend = ring, b
+		s.be, s.backend = be, b
 		return s, nil
 	}
-	if lastErr == nil {
-		lastErr = &UnavailableError{Backend: cfg.Backend, Op: "open", Err: errors.New("no backend available")}
-	}
-	return nil, lastErr
+	return nil, &UnavailableError{Backend: cfg.Backend, Op: "open", Err: errors.New("no backend available")}
 }
 
 // SecretServiceReady reports why the Secret Service would not be chosen
@@ -252,7 +231,7 @@ func SecretServiceReady(collection string) error {
 	if collection == "" {
 		collection = "login"
 	}
-	if !slices.Contains(Available(), SecretService) {
+	if osBackend != SecretService {
 		return ErrNotHere
 	}
 	return secretServiceReady(collection)
@@ -269,111 +248,48 @@ func (s *Store) Backend() string { return s.backend }
 // directory of the file backend.
 func (s *Store) Where() string {
 	if s.backend == File {
-		return "the encrypted files in " + s.dir
+		return "the encrypted file " + filepath.Join(s.dir, fileName)
 	}
 	return "the " + Describe(s.backend)
-}
-
-// filePassword is the file backend's prompt function.
-func (s *Store) filePassword(string) (string, error) {
-	if s.pass == nil {
-		return "", &PassphraseError{Dir: s.dir, Missing: true}
-	}
-	p, err := s.pass(!s.hasItems())
-	if err != nil {
-		return "", &PassphraseError{Dir: s.dir, Missing: true, Err: err}
-	}
-	if p == "" {
-		return "", &PassphraseError{Dir: s.dir, Missing: true, Err: errors.New("empty passphrase")}
-	}
-	return p, nil
-}
-
-func (s *Store) hasItems() bool {
-	keys, err := s.ring.Keys()
-	return err == nil && slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, itemPrefix) })
-}
-
-// checkPassphrase makes the file backend prove its passphrase on an
-// existing item before it writes one: the library would otherwise encrypt
-// new items with a mistyped passphrase beside the old ones.
-func (s *Store) checkPassphrase() error {
-	if s.backend != File || s.checked {
-		return nil
-	}
-	keys, err := s.ring.Keys()
-	if err != nil {
-		return s.wrap("read", err)
-	}
-	for _, k := range keys {
-		if strings.HasPrefix(k, itemPrefix) {
-			if _, err := s.ring.Get(k); err != nil {
-				return s.wrap("read", err)
-			}
-			break
-		}
-	}
-	s.checked = true
-	return nil
 }
 
 // wrap types a backend's error.
 func (s *Store) wrap(op string, err error) error {
 	var pe *PassphraseError
+	var ue *UnavailableError
 	switch {
-	case errors.Is(err, keyring.ErrKeyNotFound):
+	case errors.Is(err, errNotFound):
 		return ErrNotFound
 	case errors.As(err, &pe):
 		return pe
-	case s.backend == File && isDecryptError(err):
-		return &PassphraseError{Dir: s.dir, Err: err}
+	case errors.As(err, &ue):
+		return ue
 	}
 	return &UnavailableError{Backend: s.backend, Op: op, Err: err}
 }
 
-// isDecryptError tells a JWE that does not open with the passphrase.
-func isDecryptError(err error) bool {
-	var je *json.SyntaxError
-	if errors.As(err, &je) {
-		return false
-	}
-	msg := strings.ToLower(err.Error())
-	return strings.Contains(msg, "decrypt") || strings.Contains(msg, "unwrap") || strings.Contains(msg, "integrity") || strings.Contains(msg, "authentication tag")
-}
-
-func itemKey(profile string) string { return itemPrefix + profile }
-
 // Get returns the stored key of profile, or ErrNotFound.
 func (s *Store) Get(profile string) (Key, error) {
-	it, err := s.ring.Get(itemKey(profile))
+	data, err := s.be.get(profile)
 	if err != nil {
 		return Key{}, s.wrap("read", err)
 	}
-	s.checked = true
 	var k Key
-	if err := json.Unmarshal(it.Data, &k); err != nil || k.AccessKeyID == "" || k.SecretAccessKey == "" {
+	if err := json.Unmarshal(data, &k); err != nil || k.AccessKeyID == "" || k.SecretAccessKey == "" {
 		return Key{}, &UnavailableError{Backend: s.backend, Op: "read", Err: fmt.Errorf("the item for %q is not a credswap key", profile)}
 	}
 	return k, nil
 }
 
 // Put stores k for profile, replacing what was stored, and reads it back:
-// the key is stored only if it reads back exactly.
+// the key is stored only if it reads back exactly. The file backend proves
+// its passphrase on the keys it holds before it writes.
 func (s *Store) Put(profile string, k Key) error {
-	if err := s.checkPassphrase(); err != nil {
-		return err
-	}
 	data, err := json.Marshal(k)
 	if err != nil {
 		return err
 	}
-	err = s.ring.Set(keyring.Item{
-		Key:         itemKey(profile),
-		Data:        data,
-		Label:       "credswap: AWS access key of profile " + profile,
-		Description: "AWS long-term access key " + k.AccessKeyID + " of profile " + profile,
-	})
-	if err != nil {
+	if err := s.be.set(profile, data); err != nil {
 		return s.wrap("store", err)
 	}
 	got, err := s.Get(profile)
@@ -388,13 +304,13 @@ func (s *Store) Put(profile string, k Key) error {
 
 // Delete removes profile's key; ErrNotFound when there is none.
 func (s *Store) Delete(profile string) error {
-	// Get first: the backends differ in what Remove says of a missing
-	// item (the Secret Service nothing, the file backend an os error),
-	// and the file backend proves its passphrase before anything goes.
+	// Get first: the backends differ in what removing a missing item
+	// says, and the file backend proves its passphrase before anything
+	// goes.
 	if _, err := s.Get(profile); err != nil {
 		return err
 	}
-	if err := s.ring.Remove(itemKey(profile)); err != nil {
+	if err := s.be.remove(profile); err != nil {
 		return s.wrap("remove", err)
 	}
 	return nil
@@ -403,16 +319,12 @@ func (s *Store) Delete(profile string) error {
 // List returns every stored key without its secret, sorted by profile.
 // The file backend needs its passphrase for it.
 func (s *Store) List() ([]Entry, error) {
-	keys, err := s.ring.Keys()
+	profiles, err := s.be.list()
 	if err != nil {
 		return nil, s.wrap("list", err)
 	}
 	var out []Entry
-	for _, k := range keys {
-		profile, ok := strings.CutPrefix(k, itemPrefix)
-		if !ok {
-			continue
-		}
+	for _, profile := range profiles {
 		key, err := s.Get(profile)
 		if errors.Is(err, ErrNotFound) {
 			continue

@@ -1,6 +1,7 @@
 package keystore
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -75,7 +76,7 @@ func TestFileBackend(t *testing.T) {
 		if strings.Contains(string(b), "keptsecret") || strings.Contains(string(b), "AKIAKEPT") {
 			t.Fatalf("%s holds the key in plain text", e.Name())
 		}
-		if fi, _ := os.Stat(filepath.Join(dir, e.Name())); fi.Mode().Perm() != 0o600 {
+		if fi, _ := os.Stat(filepath.Join(dir, e.Name())); e.Name() == fileName && fi.Mode().Perm() != 0o600 {
 			t.Fatalf("%s has mode %v", e.Name(), fi.Mode())
 		}
 	}
@@ -85,12 +86,23 @@ func TestFileBackend(t *testing.T) {
 	if _, err := bad.Get("kept"); !errors.As(err, &pe) || pe.Missing {
 		t.Fatalf("Get with a wrong passphrase: %v", err)
 	}
+	before, _ := os.ReadFile(filepath.Join(dir, fileName))
 	bad = openFile(t, dir, "wrong")
 	if err := bad.Put("other", Key{AccessKeyID: "AKIAOTHER", SecretAccessKey: "x"}); !errors.As(err, &pe) {
 		t.Fatalf("Put with a wrong passphrase: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "credswap%3Aother")); err == nil {
-		t.Fatal("Put with a wrong passphrase wrote an item")
+	if err := bad.Delete("kept"); !errors.As(err, &pe) {
+		t.Fatalf("Delete with a wrong passphrase: %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, fileName)); !bytes.Equal(before, after) {
+		t.Fatal("a wrong passphrase changed the file")
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("the directory: %v %v", fi.Mode(), err)
+	}
+	// Another Store with the right passphrase still reads every key.
+	if list, err := openFile(t, dir, "correct horse").List(); err != nil || len(list) != 1 || list[0].Profile != "kept" {
+		t.Fatalf("List = %+v, %v", list, err)
 	}
 	// No passphrase at all.
 	none, err := Open(Config{Backend: File, Dir: dir, Passphrase: func(bool) (string, error) { return "", errors.New("no terminal") }})
@@ -140,4 +152,84 @@ func TestSecretService(t *testing.T) {
 		t.Skipf("no Secret Service: %v", err)
 	}
 	exercise(t, s)
+}
+
+// TestFileOneDecrypt: a command that reads several keys asks for the
+// passphrase once and decrypts the file once; a file changed meanwhile is
+// read again.
+func TestFileOneDecrypt(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	w := openFile(t, dir, "p")
+	for _, p := range []string{"a", "b", "c"} {
+		if err := w.Put(p, Key{AccessKeyID: "AKIA" + p, SecretAccessKey: "s" + p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asked := 0
+	s, _ := Open(Config{Backend: File, Dir: dir, Passphrase: func(bool) (string, error) { asked++; return "p", nil }})
+	fb := s.be.(*fileBackend)
+	list, err := s.List()
+	if err != nil || len(list) != 3 {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	read := fb.read
+	if _, err := s.Get("b"); err != nil || asked != 1 || &read[0] != &fb.read[0] {
+		t.Fatalf("Get after List: %v, asked %d times, file decrypted again: %v", err, asked, &read[0] != &fb.read[0])
+	}
+	if err := w.Delete("b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get("b"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get of a key another store removed: %v", err)
+	}
+}
+
+// mapKV is a keychain in memory, for the index of the keychains that
+// cannot list.
+type mapKV map[string]string
+
+var errMapNotFound = errors.New("not in the map")
+
+func (m mapKV) Get(service, user string) (string, error) {
+	v, ok := m[service+"\x00"+user]
+	if !ok {
+		return "", errMapNotFound
+	}
+	return v, nil
+}
+func (m mapKV) Set(service, user, secret string) error { m[service+"\x00"+user] = secret; return nil }
+func (m mapKV) Delete(service, user string) error {
+	if _, ok := m[service+"\x00"+user]; !ok {
+		return errMapNotFound
+	}
+	delete(m, service+"\x00"+user)
+	return nil
+}
+
+func TestIndexedBackend(t *testing.T) {
+	m := mapKV{}
+	s := &Store{be: &indexed{kv: m, notFound: errMapNotFound}, backend: Keychain}
+	exercise(t, s)
+	for _, p := range []string{"b", "a", "profiles"} {
+		if err := s.Put(p, Key{AccessKeyID: "AKIA" + p, SecretAccessKey: "s"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An item gone behind credswap's back (or a run stopped between the
+	// index and the item) is passed over.
+	m.Delete(ServiceName, "b")
+	list, err := s.List()
+	if err != nil || len(list) != 2 || list[0].Profile != "a" || list[1].Profile != "profiles" {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	if err := s.Delete("a"); err != nil {
+		t.Fatal(err)
+	}
+	if got := m[indexService+"\x00"+indexUser]; got != `["b","profiles"]` {
+		t.Fatalf("index after Delete: %s", got)
+	}
+	m[indexService+"\x00"+indexUser] = "{"
+	if _, err := s.List(); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("List with a damaged index: %v", err)
+	}
 }

@@ -1,0 +1,3 @@
+package keystore
+
+const osBackend = Keychain

@@ -1,0 +1,7 @@
+package keystore
+
+const osBackend = SecretService
+
+func openOS(collection string) (backend, error) {
+	return openSecretService(collection)
+}
