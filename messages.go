@@ -136,6 +136,7 @@ func (a *app) homeRelative(msg string) string {
 // reports many sections that may fail alike.
 func (a *app) printHints(err error) {
 	for _, h := range a.hints(err) {
+		h = a.homeRelative(h)
 		a.hintMu.Lock()
 		seen := a.hintsShown[h]
 		if a.hintsShown == nil {
