@@ -91,7 +91,9 @@ func (k shellKind) set(w io.Writer, name, value string) {
 func (k shellKind) unset(w io.Writer, names ...string) {
 	switch k {
 	case shellFish:
-		fmt.Fprintf(w, "set -e %s;\n", strings.Join(names, " "))
+		// set -e fails (status 4) for variables that are not set, and
+		// source returns the status of the code's last line: or true.
+		fmt.Fprintf(w, "set -e %s; or true;\n", strings.Join(names, " "))
 	case shellPowerShell:
 		for _, n := range names {
 			fmt.Fprintf(w, "Remove-Item Env:%s -ErrorAction SilentlyContinue\n", n)

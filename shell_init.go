@@ -602,10 +602,7 @@ const fishInit = `# credswap shell integration: 'credswap use PROFILE' changes t
 function credswap --description 'credswap; use changes the current shell'
     if test (count $argv) -ge 1; and test "$argv[1]" = use; and not contains -- -h $argv; and not contains -- --help $argv
         set -l code (command credswap $argv --shell fish); or return $status
-        # source returns the status of the code's last line, a 'set -e'
-        # that fails for variables that were not set: credswap succeeded.
         printf '%s\n' $code | source
-        return 0
     else
         command credswap $argv
     end
