@@ -57,29 +57,10 @@ func (h *harness) itemPrompt() (*Item, error) {
 			}})
 		}
 	}
-	rounds := 5 * h.opt.runs
-	h.logf("item 8: version and prompt, %d rounds", rounds)
-	samples, err := h.interleave(rounds, 2, cands)
-	if err != nil {
+	h.logf("item 8: version and prompt, %d rounds", 5*h.opt.runs)
+	if err := h.besideVersion(it, cands, len(variants), 1.2, nil); err != nil {
 		return nil, err
 	}
-	for i, c := range cands {
-		it.Stats = append(it.Stats, summarise(c.name, samples[i]))
-	}
-	t := Table{Header: []string{"command", "median ms", "p25–p75 ms", "min ms", "beside version", "paired ratio"}}
-	for i, s := range it.Stats {
-		v := i - i%len(variants) // the version of the same binary
-		version := it.Stats[v]
-		t.Rows = append(t.Rows, []string{"`" + s.Name + "`", ms(s.Median), ms(s.P25) + "–" + ms(s.P75), ms(s.Min),
-			ratio(s.Median / version.Median), ratio(pairedRatio(samples[i], samples[v]))})
-		if i%len(variants) == 0 {
-			continue
-		}
-		r := s.Median / version.Median
-		it.Goals = append(it.Goals, newGoal(fmt.Sprintf("`%s` beside `%s` ≤ 1.2×", s.Name, version.Name), r, "<=", 1.2,
-			fmt.Sprintf("%s ms vs %s ms (%s)", ms(s.Median), ms(version.Median), ratio(r))))
-	}
-	it.Tables = append(it.Tables, t)
 	it.Notes = append(it.Notes,
 		fmt.Sprintf("the files: [base] and 20, and %d, sections of temporary credentials (item 5's); AWS_PROFILE names the middle one; stdout and stderr are pipes, as in $(credswap prompt)", n),
 		"paired ratio: the median of the per-round ratios to version, which cancels drifts of the machine between rounds",
