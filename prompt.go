@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,7 +110,9 @@ func (a *app) promptState() (profile, left string) {
 		// A profile of the config file alone (SSO, a role) has no
 		// expiry credswap knows; one in neither file is a mistake
 		// worth seeing in the prompt.
-		if found, _, err := a.findProfile(profile); err == nil && !found {
+		// The credentials file is read: only the config file is left.
+		names, err := a.configProfiles()
+		if err == nil && !slices.Contains(names, profile) {
 			return profile, "?"
 		}
 		return profile, ""
