@@ -19,6 +19,7 @@ import (
 
 	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/keystore"
+	"github.com/credswap/credswap/sts"
 )
 
 var keysCmd = &command{
@@ -277,28 +278,37 @@ func (k *keysRun) passphrase(confirm bool) (string, error) {
 // errNoTerminal: nothing to ask on.
 var errNoTerminal = errors.New("no terminal to ask on")
 
-// readHidden asks for one line on the terminal with echo off. The
-// terminal is CREDSWAP_TTY when set ("-" for none), else the process's
-// controlling terminal.
-func (a *app) readHidden(prompt string) (string, error) {
+// openTerminal opens the terminal to ask on: CREDSWAP_TTY when set ("-"
+// for none), else the process's controlling terminal (CONIN$ on Windows).
+func (a *app) openTerminal() (*os.File, error) {
 	path := a.mfaTTY
+	if path == "-" {
+		return nil, errNoTerminal
+	}
 	if path == "" {
 		path = "/dev/tty"
 		if runtime.GOOS == "windows" {
 			path = "CONIN$"
 		}
 	}
-	if path == "-" {
-		return "", errNoTerminal
-	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return "", errNoTerminal
+		return nil, errNoTerminal
+	}
+	if !term.IsTerminal(int(f.Fd())) {
+		f.Close()
+		return nil, errNoTerminal
+	}
+	return f, nil
+}
+
+// readHidden asks for one line on the terminal with echo off.
+func (a *app) readHidden(prompt string) (string, error) {
+	f, err := a.openTerminal()
+	if err != nil {
+		return "", err
 	}
 	defer f.Close()
-	if !term.IsTerminal(int(f.Fd())) {
-		return "", errNoTerminal
-	}
 	var out io.Writer = f
 	if runtime.GOOS == "windows" {
 		out = a.stderr
@@ -314,22 +324,12 @@ func (a *app) readHidden(prompt string) (string, error) {
 
 // hasTerminal reports whether readHidden has a terminal to ask on.
 func (a *app) hasTerminal() bool {
-	path := a.mfaTTY
-	if path == "-" {
-		return false
-	}
-	if path == "" {
-		path = "/dev/tty"
-		if runtime.GOOS == "windows" {
-			path = "CONIN$"
-		}
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := a.openTerminal()
 	if err != nil {
 		return false
 	}
-	defer f.Close()
-	return term.IsTerminal(int(f.Fd()))
+	f.Close()
+	return true
 }
 
 // accessKeyIDPattern is an access key id, 16 to 128 of these (the length
@@ -511,7 +511,7 @@ func (k *keysRun) checkConfig(confPath, profile string) error {
 	if v := sec.Get("credential_process"); v != "" && !isOurLine(v, profile) {
 		return &configTakenError{profile: profile, file: k.a.displayPath(confPath), key: "credential_process"}
 	}
-	for _, key := range []string{"role_arn", "sso_session", "sso_start_url", "web_identity_token_file", "credential_source", "source_profile"} {
+	for _, key := range append(roleKeys[:len(roleKeys):len(roleKeys)], "credential_source", "source_profile") {
 		if sec.Has(key) {
 			return &configTakenError{profile: profile, file: k.a.displayPath(confPath), key: key}
 		}
@@ -616,12 +616,7 @@ func (k *keysRun) credentialProcess(profile string) error {
 	if err != nil {
 		return err
 	}
-	v := struct {
-		Version         int    `json:"Version"`
-		AccessKeyID     string `json:"AccessKeyId"`
-		SecretAccessKey string `json:"SecretAccessKey"`
-	}{1, key.AccessKeyID, key.SecretAccessKey}
-	return writeJSON(k.a.stdout, v)
+	return printCredentialProcess(k.a, &sts.Credentials{AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey})
 }
 
 // get is the stored key of profile, with a missing one named.
