@@ -171,16 +171,14 @@ func lookCommand(name string) (string, error) {
 // identityVars give a process an AWS identity, or select one: COMMAND
 // gets none of them but those exec sets, so that it runs as the profile
 // and nothing else.
-var identityVars = []string{
-	"AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-	"AWS_CREDENTIAL_EXPIRATION", "AWS_SESSION_EXPIRATION", "AWS_ACCOUNT_ID",
+var identityVars = append(append([]string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}, shadowingVars...),
+	"AWS_SESSION_EXPIRATION", "AWS_ACCOUNT_ID",
 	"AWS_ACCESS_KEY", "AWS_SECRET_KEY", // older names, still read by the Java SDK
 	"AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_WEB_IDENTITY_TOKEN_FILE",
 	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 	"CREDSWAP_PROFILE",
-}
+)
 
 // directVars are the variables that carry the credentials themselves.
 func directVars(profile string, c *live) []string {

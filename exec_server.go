@@ -150,11 +150,8 @@ func writeCredError(w http.ResponseWriter, status int, code, msg string) {
 const shieldProfile = "credswap-exec"
 
 // defaultCredentialKeys make a config profile a source of credentials.
-var defaultCredentialKeys = []string{
-	"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "role_arn", "credential_source",
-	"credential_process", "web_identity_token_file", "sso_session", "sso_start_url", "sso_account_id",
-	"login_session",
-}
+var defaultCredentialKeys = append(selfResolving[:len(selfResolving):len(selfResolving)],
+	"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "login_session")
 
 // shieldDefault keeps COMMAND's SDKs from taking the credentials of the
 // [default] profile before the server's: every SDK asks the profile
