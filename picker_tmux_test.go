@@ -205,7 +205,7 @@ func TestPickerTmux(t *testing.T) {
 
 			// Type a filter: only the matching rows are left.
 			p.typeText("ops")
-			s = p.waitFor("the filter", regexp.MustCompile(`(?m)^use › ops`))
+			p.waitFor("the filter", regexp.MustCompile(`(?m)^use › ops`))
 			s = p.waitFor("the filtered rows", regexp.MustCompile(`(?m)^› +ops-role +role +—$`))
 			for _, gone := range []string{"staging", "base", "sso-dev", "managed"} {
 				if strings.Contains(s, gone) {

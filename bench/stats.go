@@ -101,10 +101,6 @@ func pairedRatio(a, b []time.Duration) float64 {
 	return quantile(r, 0.5)
 }
 
-func medianOf(ds []time.Duration) float64 {
-	return summarise("", ds).Median
-}
-
 // ms formats milliseconds for a table.
 func ms(v float64) string {
 	switch {
