@@ -15,7 +15,7 @@ var initShells = []string{"bash", "zsh", "fish", "powershell"}
 
 var shellInitCmd = &command{
 	name:  "shell-init",
-	usage: "credswap shell-init " + strings.Join(initShells, "|"),
+	usage: "credswap shell-init " + strings.Join(initShells, "|") + " [--completion-only]",
 	short: "print a shell function so that 'credswap use' changes the current shell, plus completion",
 	long: `Put one of these in your shell's start-up file:
   eval "$(credswap shell-init bash)"                     # ~/.bashrc
@@ -25,17 +25,25 @@ var shellInitCmd = &command{
 Then 'credswap use prod' sets AWS_PROFILE in the current shell, and Tab
 completes subcommands, their flags, the values of -o, --shell and the file
 flags, and profile names. The script holds every command's flags, so run
-shell-init again (open a new shell) after upgrading credswap.`,
+shell-init again (open a new shell) after upgrading credswap.
+
+--completion-only prints the completion alone, without the wrapper, in the
+form each shell loads on demand from its completion directory (the release
+packages install it so):
+  credswap shell-init bash --completion-only > /usr/share/bash-completion/completions/credswap
+  credswap shell-init zsh --completion-only > /usr/share/zsh/vendor-completions/_credswap
+  credswap shell-init fish --completion-only > /usr/share/fish/vendor_completions.d/credswap.fish`,
 	flags: shellInitFlags,
 }
 
 func shellInitFlags(fs *pflag.FlagSet) runFunc {
+	completionOnly := fs.Bool("completion-only", false, "print only the completion, as a file for the shell's completion directory")
 	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
 		want := strings.Join(initShells[:len(initShells)-1], ", ") + " or " + initShells[len(initShells)-1]
 		if fs.NArg() != 1 {
 			return usagef("shell-init: want one shell: %s", want)
 		}
-		script, ok := shellInitScript(fs.Arg(0))
+		script, ok := shellInitScript(fs.Arg(0), *completionOnly)
 		if !ok {
 			return usagef("shell-init: unknown shell %q: want %s", fs.Arg(0), want)
 		}
@@ -44,20 +52,34 @@ func shellInitFlags(fs *pflag.FlagSet) runFunc {
 	}
 }
 
-// shellInitScript is what shell-init prints for a shell.
-func shellInitScript(shell string) (string, bool) {
+// shellInitScript is what shell-init prints for a shell: the wrapper
+// function and the completion, or with completionOnly the completion alone
+// as a file of the shell's completion directory, which the shell loads the
+// first time credswap is completed. For zsh that is an autoloaded function
+// file: its first line names the command, and its body, run on the first
+// Tab, defines _credswap and then completes with it.
+func shellInitScript(shell string, completionOnly bool) (string, bool) {
 	spec := completionSpec()
+	var wrapper, completion string
 	switch shell {
 	case "bash":
-		return posixWrapper + posixCompletionData(spec) + bashFlagsFunc(spec) + bashCompletion, true
+		wrapper, completion = posixWrapper, posixCompletionData(spec)+bashFlagsFunc(spec)+bashCompletion
 	case "zsh":
-		return posixWrapper + posixCompletionData(spec) + zshFlagsFunc(spec) + zshCompletion, true
+		wrapper, completion = posixWrapper, posixCompletionData(spec)+zshFlagsFunc(spec)+zshCompletion
+		if completionOnly {
+			return "#compdef credswap\n" + completion + "_credswap \"$@\"\n", true
+		}
 	case "fish":
-		return fishInit + fishCompletion(spec), true
+		wrapper, completion = fishInit, fishCompletion(spec)
 	case "powershell", "pwsh":
-		return powershellInit + powershellCompletion(spec), true
+		wrapper, completion = powershellInit, powershellCompletion(spec)
+	default:
+		return "", false
 	}
-	return "", false
+	if completionOnly {
+		return completion, true
+	}
+	return wrapper + completion, true
 }
 
 // Completion: every script is generated from the command table at

@@ -50,7 +50,7 @@ func wantFlags(cmd *command) []string {
 
 func initScript(t *testing.T, shell string) string {
 	t.Helper()
-	s, ok := shellInitScript(shell)
+	s, ok := shellInitScript(shell, false)
 	if !ok {
 		t.Fatalf("no script for %s", shell)
 	}
@@ -432,12 +432,62 @@ func bashWords(line string) []string {
 	return words
 }
 
+// completionFile writes what 'shell-init SHELL --completion-only' prints
+// to dir/rel, as a package installs it in the shell's completion directory.
+func completionFile(t *testing.T, dir, shell, rel string) string {
+	t.Helper()
+	s, ok := shellInitScript(shell, true)
+	if !ok {
+		t.Fatalf("no completion for %s", shell)
+	}
+	path := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Each shell completes the same way from shell-init's script and from the
+// completion file alone, which must not define the wrapper function.
+var completionSetups = []string{"shell-init", "completion-only"}
+
+// TestCompletionOnlyHasNoWrapper: a completion file that a package installs
+// never turns credswap into a shell function (zsh and PowerShell here; the
+// bash and fish tests also ask the shell after completing).
+func TestCompletionOnlyHasNoWrapper(t *testing.T) {
+	for _, shell := range initShells {
+		s, _ := shellInitScript(shell, true)
+		if m := regexp.MustCompile(`(?m)^\s*(function\s+)?credswap\b(\s*\(\))?\s*(\{|--description|$)`).FindString(s); m != "" {
+			t.Errorf("%s --completion-only defines the wrapper: %q", shell, m)
+		}
+	}
+	if s, _ := shellInitScript("zsh", true); !strings.HasPrefix(s, "#compdef credswap\n") {
+		t.Errorf("zsh --completion-only does not start with #compdef: compinit would not find it")
+	}
+}
+
 func TestShellCompletionBash(t *testing.T) {
+	for _, setup := range completionSetups {
+		t.Run(setup, func(t *testing.T) { testShellCompletionBash(t, setup) })
+	}
+}
+
+func testShellCompletionBash(t *testing.T, setup string) {
 	bash := needShell(t, "bash")
 	dir, env := complEnv(t)
 	cases := complCases()
 	var script strings.Builder
-	script.WriteString("eval \"$(credswap shell-init bash)\" || exit 1\n")
+	if setup == "shell-init" {
+		script.WriteString("eval \"$(credswap shell-init bash)\" || exit 1\n")
+	} else {
+		// What bash-completion's loader does on the first Tab.
+		file := completionFile(t, dir, "bash", "bash-completion/completions/credswap")
+		fmt.Fprintf(&script, ". %s || exit 1\n", shQuote(file))
+		script.WriteString("[ \"$(type -t credswap)\" = file ] || { echo \"credswap is a $(type -t credswap)\" >&2; exit 1; }\n")
+	}
 	emit := func(line string, words []string) {
 		quoted := make([]string, len(words))
 		for i, w := range words {
@@ -461,14 +511,28 @@ func TestShellCompletionBash(t *testing.T) {
 }
 
 func TestShellCompletionFish(t *testing.T) {
+	for _, setup := range completionSetups {
+		t.Run(setup, func(t *testing.T) { testShellCompletionFish(t, setup) })
+	}
+}
+
+func testShellCompletionFish(t *testing.T, setup string) {
 	fish := needShell(t, "fish")
 	dir, env := complEnv(t)
 	cases := complCases()
-	args := []string{"--no-config", "-c", `credswap shell-init fish | source; or exit 1
+	load, after := "credswap shell-init fish | source; or exit 1", ""
+	if setup == "completion-only" {
+		// fish loads it from its completion path on the first Tab; after
+		// that, credswap must still be the command itself.
+		file := completionFile(t, dir, "fish", "fish/vendor_completions.d/credswap.fish")
+		load = "set -p fish_complete_path " + shQuote(filepath.Dir(file))
+		after = "\nif functions -q credswap; echo 'credswap is a function' >&2; exit 1; end"
+	}
+	args := []string{"--no-config", "-c", load + `
 for line in $argv
     complete -C $line | string replace -r '\t.*' ''
     echo '` + endMark + `'
-end`}
+end` + after}
 	for _, c := range cases {
 		args = append(args, c.line)
 	}
@@ -481,11 +545,11 @@ end`}
 // loaded. compadd is wrapped to write what it offers to $OUT, with the
 // prefixes it was given; comppostfuncs writes an end mark after each Tab.
 const zshDriver = `zmodload zsh/zpty || exit 1
-out=$1; shift
+out=$1 setup=$2; shift 2
 : >$out
 zpty z zsh -f -i
 zpty -w z "stty rows 200 cols 250; LISTMAX=100000; PS1=; OUT=${(q)out}"
-zpty -w z 'autoload -Uz compinit && compinit -u -D && eval "$(credswap shell-init zsh)" || exit 1'
+zpty -w z "$setup"
 zpty -w z '__end() { print -r -- "<<end>>" >>$OUT; }'
 zpty -w z 'compadd() {
   if (( ${@[(I)-[OAD]]} )); then builtin compadd "$@"; return; fi
@@ -513,6 +577,12 @@ cat $out
 `
 
 func TestShellCompletionZsh(t *testing.T) {
+	for _, setup := range completionSetups {
+		t.Run(setup, func(t *testing.T) { testShellCompletionZsh(t, setup) })
+	}
+}
+
+func testShellCompletionZsh(t *testing.T, setup string) {
 	zsh := needShell(t, "zsh")
 	dir, env := complEnv(t)
 	cases := complCases()
@@ -520,7 +590,13 @@ func TestShellCompletionZsh(t *testing.T) {
 	if err := os.WriteFile(driver, []byte(zshDriver), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"-f", driver, filepath.Join(dir, "zsh.out")}
+	load := `autoload -Uz compinit && compinit -u -D && eval "$(credswap shell-init zsh)" || exit 1`
+	if setup == "completion-only" {
+		// compinit finds _credswap on fpath by its #compdef line.
+		file := completionFile(t, dir, "zsh", "zsh/vendor-completions/_credswap")
+		load = "fpath=(" + shQuote(filepath.Dir(file)) + ` $fpath); autoload -Uz compinit && compinit -u -D || exit 1`
+	}
+	args := []string{"-f", driver, filepath.Join(dir, "zsh.out"), load}
 	for _, c := range cases {
 		args = append(args, c.line)
 	}
