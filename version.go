@@ -9,52 +9,73 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// version and commit are set at build time with
-// -ldflags "-X main.version=v1.2.3 -X main.commit=abc1234"; otherwise they
-// come from the module and VCS information Go records in the binary.
+// version, commit and date are set at build time, as the release build
+// (.goreleaser.yaml) does, with
+// -ldflags "-X main.version=v1.2.3 -X main.commit=abc1234 -X main.date=2026-11-26T10:00:00Z";
+// otherwise they come from the module and VCS information Go records in
+// the binary.
 var (
 	version = ""
 	commit  = ""
+	date    = ""
 )
 
 var versionCmd = &command{
 	name:  "version",
-	usage: "credswap version",
+	usage: "credswap version [-v]",
 	short: "print the version, commit and Go version",
 	flags: versionFlags,
 }
 
 func versionFlags(fs *pflag.FlagSet) runFunc {
+	verbose := fs.BoolP("verbose", "v", false, "also print the commit's date and the module path")
 	return func(ctx context.Context, a *app, fs *pflag.FlagSet) error {
 		if fs.NArg() > 0 {
 			return usagef("version takes no arguments")
 		}
-		v, c := buildVersion()
-		fmt.Fprintf(a.stdout, "credswap %s (commit %s, %s %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		b := readBuild()
+		fmt.Fprintf(a.stdout, "credswap %s (commit %s, %s %s/%s)\n", b.version, b.commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		if *verbose {
+			fmt.Fprintf(a.stdout, "date:   %s\nmodule: %s\n", b.date, b.module)
+		}
 		return nil
 	}
 }
 
-func buildVersion() (v, c string) {
-	v, c = version, commit
+// build is what a binary knows of how it was built.
+type build struct {
+	version, commit, date, module string
+}
+
+// readBuild takes the values stamped in at link time first, then what Go
+// recorded: the module version (go install ...@v1.2.3) and the VCS
+// revision and commit time (a build in a git checkout).
+func readBuild() build {
+	b := build{version: version, commit: commit, date: date, module: "unknown"}
 	if info, ok := debug.ReadBuildInfo(); ok {
-		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			v = info.Main.Version
+		b.module = info.Main.Path
+		if b.version == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			b.version = info.Main.Version
 		}
 		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && c == "" {
-				c = s.Value
-				if len(c) > 12 {
-					c = c[:12]
+			switch {
+			case s.Key == "vcs.revision" && b.commit == "":
+				b.commit = s.Value
+				if len(b.commit) > 12 {
+					b.commit = b.commit[:12]
 				}
+			case s.Key == "vcs.time" && b.date == "":
+				b.date = s.Value
 			}
 		}
 	}
-	if v == "" {
-		v = "devel"
+	for _, f := range []*string{&b.version, &b.commit, &b.date} {
+		if *f == "" {
+			*f = "unknown"
+		}
 	}
-	if c == "" {
-		c = "unknown"
+	if b.version == "unknown" {
+		b.version = "devel"
 	}
-	return v, c
+	return b
 }
