@@ -22,10 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for d in /usr/local/go/bin "$HOME/go/bin"; do
-  [ -d "$d" ] && PATH="$PATH:$d"
-done
-export PATH
+command -v go >/dev/null || { echo "wine.sh: go is not on PATH" >&2; exit 1; }
 
 t0=$(date +%s.%N)
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2fs", b - a }'; }
