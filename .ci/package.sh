@@ -34,6 +34,16 @@ out=$("$tmp/credswap" version -v)
 echo "$out"
 grep -q "^credswap v${version} (commit [0-9a-f]\{7,\}, go" <<<"$out" || fail "the archive's binary prints no v$version with a commit"
 grep -q '^date:   20[0-9][0-9]-' <<<"$out" || fail "the archive's binary has no stamped date"
+# The arm64 one runs under qemu's user-mode emulation.
+command -v qemu-aarch64 >/dev/null || {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq qemu-user >/dev/null
+}
+mkdir "$tmp/arm64"
+tar -xzf dist/credswap_"${version}"_linux_arm64.tar.gz -C "$tmp/arm64" credswap
+out=$(qemu-aarch64 "$tmp/arm64/credswap" version)
+echo "$out"
+grep -q "^credswap v${version} (commit [0-9a-f]\{7,\}, go.* linux/arm64)$" <<<"$out" || fail "the linux/arm64 binary prints no v$version"
 for f in LICENSE README.md completions/credswap.bash completions/credswap.zsh completions/credswap.fish \
          contrib/systemd/credswap-refresh.service contrib/systemd/credswap-refresh.timer; do
   [ -s "$tmp/$f" ] || fail "the archive lacks $f"

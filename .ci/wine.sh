@@ -97,6 +97,19 @@ else
   exit 1
 fi
 
+# The release's own Windows binary (goreleaser's, from .ci/package.sh's
+# snapshot), when WINE_SH_RELEASE_EXE names it, starts and prints the
+# version stamped into it.
+if [ -n "${WINE_SH_RELEASE_EXE:-}" ]; then
+  step "the release's credswap.exe"
+  release_out=$(wine "$WINE_SH_RELEASE_EXE" version 2>&1 | tr -d '\r')
+  echo "$release_out"
+  grep -q '^credswap v[0-9][^ ]* (commit [0-9a-f]\{7,\}, go1\.[0-9.]* windows/amd64)$' <<<"$release_out" || {
+    echo "wine.sh: $WINE_SH_RELEASE_EXE does not print a stamped version" >&2
+    exit 1
+  }
+fi
+
 # --- the fake STS -----------------------------------------------------------
 step "fake STS"
 mkfifo "$work/sts.in"
