@@ -37,7 +37,6 @@ const target = "prod"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -48,7 +47,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	bin := fs.String("credswap", "", "the credswap binary to run (default: credswap on PATH)")
 	keep := fs.Bool("keep", false, "keep the throwaway home and print its path")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -198,7 +199,9 @@ func (d *demo) credswap(ctx context.Context, extraEnv []string, args ...string) 
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	d.out.Write(out.Bytes())
-	if err != nil {
+	if ctx.Err() != nil {
+		return out.String(), errors.New("interrupted")
+	} else if err != nil {
 		return out.String(), fmt.Errorf("`credswap %s` failed: %v", strings.Join(args, " "), err)
 	}
 	return out.String(), nil

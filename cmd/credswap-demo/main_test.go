@@ -314,3 +314,12 @@ exec "$REAL" "$@"`,
 		})
 	}
 }
+
+func TestUsage(t *testing.T) {
+	if code, out, errOut := runDemo(t, "-h"); code != 0 || out != "" || !strings.Contains(errOut, "-keep") {
+		t.Errorf("-h: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if code, out, errOut := runDemo(t, "-credswap", credswap, "extra"); code != 2 || out != "" || !strings.Contains(errOut, `unexpected argument "extra"`) {
+		t.Errorf("an argument: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+}
