@@ -59,8 +59,13 @@ deb=$(ls dist/credswap_*_amd64.deb)
 dpkg -i "$deb"
 trap 'dpkg -r credswap >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 [ "$(command -v credswap)" = /usr/bin/credswap ] || fail "credswap on PATH is $(command -v credswap), not /usr/bin/credswap"
-/usr/bin/credswap version | tee /dev/stderr | grep -q "^credswap v${version} " || fail "the installed credswap does not print v$version"
-/usr/bin/credswap help | grep -q '^  assume ' || fail "credswap help lists no assume"
+# (output is captured before grep reads it: with pipefail, grep -q
+# leaving early would fail the pipeline on credswap's SIGPIPE)
+out=$(/usr/bin/credswap version)
+echo "$out"
+grep -q "^credswap v${version} " <<<"$out" || fail "the installed credswap does not print v$version"
+out=$(/usr/bin/credswap help)
+grep -q '^  assume ' <<<"$out" || fail "credswap help lists no assume"
 # bash-completion loads /usr/share/bash-completion/completions/credswap on
 # the first Tab; the file completes without the wrapper function.
 completed=$(env -i HOME="$tmp" PATH=/usr/bin:/bin bash --norc -c '
