@@ -25,10 +25,10 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/credswap/credswap/credfile"
 	"github.com/credswap/credswap/internal/ststest"
 	"github.com/rogpeppe/go-internal/diff"
 )
@@ -157,7 +157,7 @@ func (d *demo) steps(ctx context.Context, url string) error {
 	if err != nil {
 		return err
 	}
-	if stale, now := value(before, "aws_access_key_id"), value(after, "aws_access_key_id"); now == "" || now == stale {
+	if stale, now := accessKey(before), accessKey(after); now == "" || now == stale {
 		return fmt.Errorf("assume left [%s] with access key %q", target, now)
 	}
 	if _, err := d.credswap(ctx, nil, "list"); err != nil {
@@ -181,7 +181,7 @@ func (d *demo) steps(ctx context.Context, url string) error {
 	if err != nil {
 		return err
 	}
-	if value(renewed, "aws_access_key_id") == value(after, "aws_access_key_id") {
+	if accessKey(renewed) == accessKey(after) {
 		return fmt.Errorf("refresh --force did not renew [%s]", target)
 	}
 	fmt.Fprintf(d.out, "\ncredswap-demo: every step passed; only [%s]'s credential and metadata lines changed.\n", target)
@@ -223,41 +223,43 @@ func (d *demo) write(ctx context.Context, before string, args ...string) (string
 	return after, onlyTargetChanged(before, after)
 }
 
-var (
-	headerRe = regexp.MustCompile(`^\s*\[\s*([^\]]*?)\s*\]`)
-	keyRe    = regexp.MustCompile(`^\s*([A-Za-z0-9_]+)\s*=`)
-)
-
-// owned reports whether credswap owns a key of the section it writes: the
-// credential, expiry and identity keys and its x_credswap_ recipe.
-func owned(key string) bool {
-	switch key = strings.ToLower(key); key {
-	case "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
-		"aws_credential_expiration", "x_security_token_expires", "x_principal_arn", "aws_account_id":
-		return true
+// others is the file's lines without the target's owned ones, the keys
+// credfile.IsOwnedKey names (credfile reads the file as credswap does).
+func others(file string) ([]string, error) {
+	f, err := credfile.Parse([]byte(file))
+	if err != nil {
+		return nil, err
 	}
-	return strings.HasPrefix(key, "x_credswap_")
-}
-
-// others is the file without the target's owned lines.
-func others(file string) []string {
-	var kept []string
-	in := false
-	for _, line := range strings.SplitAfter(file, "\n") {
-		if m := headerRe.FindStringSubmatch(line); m != nil {
-			in = m[1] == target
-		} else if m := keyRe.FindStringSubmatch(line); in && m != nil && owned(m[1]) {
-			continue
+	s, err := f.Section(target)
+	if err != nil {
+		return nil, err
+	}
+	owned := map[int]bool{}
+	if s != nil {
+		for _, kv := range s.Keys {
+			owned[kv.Line] = credfile.IsOwnedKey(kv.Key)
 		}
-		kept = append(kept, line)
 	}
-	return kept
+	var kept []string
+	for i, line := range strings.SplitAfter(file, "\n") {
+		if !owned[i+1] {
+			kept = append(kept, line)
+		}
+	}
+	return kept, nil
 }
 
 // onlyTargetChanged fails, naming the first line, unless every line outside
 // the target's owned lines is byte for byte what it was.
 func onlyTargetChanged(before, after string) error {
-	b, a := others(before), others(after)
+	b, err := others(before)
+	if err != nil {
+		return err
+	}
+	a, err := others(after)
+	if err != nil {
+		return err
+	}
 	for i := 0; i < len(b) || i < len(a); i++ {
 		var was, is string
 		if i < len(b) {
@@ -273,14 +275,11 @@ func onlyTargetChanged(before, after string) error {
 	return nil
 }
 
-// value is key's value in the target section of file.
-func value(file, key string) string {
-	in := false
-	for _, line := range strings.Split(file, "\n") {
-		if m := headerRe.FindStringSubmatch(line); m != nil {
-			in = m[1] == target
-		} else if k, v, ok := strings.Cut(line, "="); in && ok && strings.TrimSpace(k) == key {
-			return strings.TrimSpace(v)
+// accessKey is the target's access key id in file.
+func accessKey(file string) string {
+	if f, err := credfile.Parse([]byte(file)); err == nil {
+		if s, err := f.Section(target); err == nil && s != nil {
+			return s.Get(credfile.KeyAccessKeyID)
 		}
 	}
 	return ""
