@@ -69,13 +69,14 @@ func readBuild() build {
 			}
 		}
 	}
-	for _, f := range []*string{&b.version, &b.commit, &b.date} {
-		if *f == "" {
-			*f = "unknown"
-		}
-	}
-	if b.version == "unknown" {
+	if b.version == "" {
 		b.version = "devel"
+	}
+	if b.commit == "" {
+		b.commit = "unknown"
+	}
+	if b.date == "" {
+		b.date = "unknown"
 	}
 	return b
 }
