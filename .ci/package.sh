@@ -18,7 +18,7 @@ if ! git ls-remote --get-url >/dev/null 2>&1; then
 fi
 
 goreleaser check
-goreleaser release --snapshot --clean --skip=sign
+goreleaser release --snapshot --clean
 
 version=$(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' dist/metadata.json)
 [ -n "$version" ] || fail "no version in dist/metadata.json"
